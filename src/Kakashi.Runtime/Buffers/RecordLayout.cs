@@ -1,0 +1,58 @@
+namespace Kakashi.Buffers;
+
+/// <summary>
+/// The binary layout of one record in a ring buffer. This is the stable record format: the binary log and crash
+/// recovery persist it nearly verbatim, so fields only ever get added behind <see cref="HeaderSize"/>'s reserved room.
+/// </summary>
+/// <remarks>
+/// <code>
+/// offset size field
+///  0     4   Length       bytes of header + payload (unpadded); <see cref="SkipMarker"/> marks the unused tail of the ring
+///  4     4   TemplateId   <see cref="Templates.LogTemplate.Id"/>: names the segments, argument names and codecs
+///  8     8   Timestamp    raw clock ticks (<see cref="Clock.KakashiClock"/>), converted to UTC by the consumer
+/// 16     4   LoggerId     the category (<see cref="KakashiLogger"/>) within the pipeline
+/// 20     4   ThreadId     managed thread id of the producer
+/// 24     1   Level        Microsoft.Extensions.Logging.LogLevel
+/// 25     1   Flags        <see cref="RecordFlags"/>
+/// 26     2   Objects      object slots taken (exceptions), consumed in order from the buffer's object ring
+/// 28     ... payload      the arguments in declaration order, each encoded by its codec (no type tags: the template knows the types)
+/// </code>
+/// Records start at 8-byte aligned offsets; a record never wraps around the end of the ring.
+/// </remarks>
+public static class RecordLayout
+{
+    public const int LengthOffset = 0;
+    public const int TemplateIdOffset = 4;
+    public const int TimestampOffset = 8;
+    public const int LoggerIdOffset = 16;
+    public const int ThreadIdOffset = 20;
+    public const int LevelOffset = 24;
+    public const int FlagsOffset = 25;
+    public const int ObjectsOffset = 26;
+
+    /// <summary>Size of the fixed record header.</summary>
+    public const int HeaderSize = 28;
+
+    /// <summary>Records are padded to this alignment.</summary>
+    public const int Alignment = 8;
+
+    /// <summary>Value of the length field that says "the rest of the ring is unused, continue at offset 0".</summary>
+    public const int SkipMarker = -1;
+
+    /// <summary>String length value for a null string.</summary>
+    public const int NullString = -1;
+
+    /// <summary>Bit set in a string's length when the string was cut to fit the buffer.</summary>
+    public const int TruncatedStringBit = 1 << 30;
+
+    internal static int Align(int size) => (size + (Alignment - 1)) & ~(Alignment - 1);
+}
+
+/// <summary>Per-record flags.</summary>
+[System.Flags]
+public enum RecordFlags : byte
+{
+    None = 0,
+    /// <summary>At least one string argument was cut because the record was larger than the buffer can hold.</summary>
+    Truncated = 1,
+}

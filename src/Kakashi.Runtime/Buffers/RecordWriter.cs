@@ -1,0 +1,164 @@
+using System;
+using System.ComponentModel;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Kakashi.Buffers;
+
+/// <summary>
+/// Writes one record's arguments into the space claimed in the calling thread's ring buffer. Generated code creates it
+/// with <see cref="KakashiLogger.BeginRecord"/>, writes every argument in declaration order, then calls <see cref="Commit"/>.
+/// Every method is a handful of stores: no allocation, no lock, no interface dispatch (generic methods are
+/// specialised per value type by the JIT).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public unsafe ref struct RecordWriter
+{
+    /// <summary>Bytes reserved for an argument formatted on the calling thread (a value type that is not unmanaged).</summary>
+    public const int FormattedReserve = 1024;
+
+    private readonly ThreadBuffer? _buffer;
+    private readonly byte* _start;
+    private byte* _pos;
+    private int _objects;
+    private int _excess;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RecordWriter(ThreadBuffer buffer, byte* start, int excess)
+    {
+        _buffer = buffer;
+        _start = start;
+        _pos = start + RecordLayout.HeaderSize;
+        _objects = 0;
+        _excess = excess;
+    }
+
+    /// <summary>False when the record is not being recorded (pipeline stopped): generated code then returns.</summary>
+    public readonly bool IsActive
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _buffer is not null;
+    }
+
+    // ------------------------------------------------------------------ sizes (used by generated code)
+
+    /// <summary>Encoded size of a string argument.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SizeOf(string? value) => 4 + (value is null ? 0 : value.Length * 2);
+
+    /// <summary>Encoded size of a character span argument.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SizeOf(ReadOnlySpan<char> value) => 4 + value.Length * 2;
+
+    // ------------------------------------------------------------------ writes
+
+    /// <summary>Writes an unmanaged value as its raw bytes; the consumer formats it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write<T>(T value) where T : unmanaged
+    {
+        Unsafe.WriteUnaligned(_pos, value);
+        _pos += sizeof(T);
+    }
+
+    /// <summary>Writes a nullable unmanaged value: a presence byte then the raw bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteNullable<T>(T? value) where T : unmanaged
+    {
+        if (value.HasValue)
+        {
+            *_pos = 1;
+            Unsafe.WriteUnaligned(_pos + 1, value.GetValueOrDefault());
+        }
+        else
+        {
+            *_pos = 0;
+        }
+        _pos += 1 + sizeof(T);
+    }
+
+    /// <summary>Writes a string as its UTF-16 code units (a memcpy); the consumer transcodes to UTF-8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            Unsafe.WriteUnaligned(_pos, RecordLayout.NullString);
+            _pos += 4;
+            return;
+        }
+        WriteChars(value.AsSpan());
+    }
+
+    /// <summary>Writes a span of characters as UTF-16 code units.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteChars(ReadOnlySpan<char> value)
+    {
+        int length = value.Length;
+        int header = length;
+        if (_excess > 0) header = Truncate(value, ref length);
+        Unsafe.WriteUnaligned(_pos, header);
+        MemoryMarshal.AsBytes(value[..length]).CopyTo(new Span<byte>(_pos + 4, length * 2));
+        _pos += 4 + length * 2;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Truncate(ReadOnlySpan<char> value, ref int length)
+    {
+        // The record is larger than the buffer accepts: cut strings until the excess is gone, and mark them.
+        int cut = Math.Min(length, (_excess + 1) / 2);
+        if (cut == 0) return length;
+        int kept = length - cut;
+        if (kept > 0 && char.IsHighSurrogate(value[kept - 1])) kept--; // never split a surrogate pair
+        _excess -= (length - kept) * 2;
+        length = kept;
+        _start[RecordLayout.FlagsOffset] |= (byte)RecordFlags.Truncated;
+        return kept | RecordLayout.TruncatedStringBit;
+    }
+
+    /// <summary>
+    /// Formats a value type that holds references (so it cannot be copied raw) on the calling thread, as UTF-8,
+    /// into the space reserved for it (<see cref="FormattedReserve"/> bytes). Longer output is cut with a marker.
+    /// </summary>
+    public void WriteFormatted<T>(T value, string? format) where T : IUtf8SpanFormattable
+    {
+        var dest = new Span<byte>(_pos + 4, FormattedReserve);
+        int length;
+        bool ok;
+        try
+        {
+            ok = value.TryFormat(dest, out length, format, CultureInfo.InvariantCulture);
+        }
+        catch (Exception)
+        {
+            ok = false;
+            length = 0;
+        }
+        int header = length;
+        if (!ok)
+        {
+            length = 0;
+            header = RecordLayout.TruncatedStringBit;
+            _start[RecordLayout.FlagsOffset] |= (byte)RecordFlags.Truncated;
+        }
+        Unsafe.WriteUnaligned(_pos, header);
+        _pos += 4 + length;
+    }
+
+    /// <summary>Stores an exception reference in the buffer's object ring (consumed in order with the record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteException(Exception? exception)
+    {
+        if (_buffer!.TryStoreObject(exception, _objects)) _objects++;
+    }
+
+    /// <summary>Publishes the record to the drain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Commit()
+    {
+        int length = (int)(_pos - _start);
+        *(int*)_start = length;
+        *(ushort*)(_start + RecordLayout.ObjectsOffset) = (ushort)_objects;
+        _buffer!.Publish(RecordLayout.Align(length), _objects);
+    }
+}

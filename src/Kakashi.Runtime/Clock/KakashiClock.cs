@@ -1,0 +1,78 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Kakashi.Clock;
+
+/// <summary>
+/// The timestamp source of the logging path. On x64 Linux with an invariant TSC (<c>constant_tsc</c> and
+/// <c>nonstop_tsc</c>) it reads the CPU's time-stamp counter through a 10-byte machine-code stub (~12 ns, half of
+/// <see cref="Stopwatch.GetTimestamp"/> here); everywhere else, or when <c>KAKASHI_CLOCK=stopwatch</c> is set, it
+/// falls back to <see cref="Stopwatch.GetTimestamp"/>. Raw values are converted to UTC on the drain thread by
+/// <see cref="ClockConverter"/>.
+/// </summary>
+public static unsafe class KakashiClock
+{
+    private static readonly delegate* unmanaged[SuppressGCTransition]<long> s_tsc = TscStub.TryCreate();
+
+    /// <summary>True when timestamps come from the CPU's time-stamp counter.</summary>
+    public static bool IsTsc => s_tsc != null;
+
+    /// <summary>Name of the clock in use, for diagnostics and benchmark reports.</summary>
+    public static string Source => IsTsc ? "rdtsc" : "Stopwatch";
+
+    /// <summary>Reads the clock. Monotonic per core; comparable across cores (invariant TSC or the OS monotonic clock).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long GetTimestamp()
+    {
+        var tsc = s_tsc;
+        return tsc != null ? tsc() : Stopwatch.GetTimestamp();
+    }
+}
+
+/// <summary>
+/// Converts raw <see cref="KakashiClock"/> values into UTC <see cref="DateTime"/> ticks. Owned by one consumer thread.
+/// The rate is measured against <see cref="Stopwatch"/> over a baseline that grows with the process, and the UTC anchor
+/// is refreshed at each <see cref="Recalibrate"/> so wall-clock adjustments are followed.
+/// </summary>
+internal sealed class ClockConverter
+{
+    private readonly long _baseRaw;
+    private readonly long _baseStopwatch;
+    private long _anchorRaw;
+    private long _anchorUtcTicks;
+    private double _utcTicksPerRaw;
+    private long _lastCalibration;
+
+    public ClockConverter()
+    {
+        _baseStopwatch = Stopwatch.GetTimestamp();
+        _baseRaw = KakashiClock.GetTimestamp();
+        if (KakashiClock.IsTsc)
+        {
+            // First estimate over ~2 ms; refined by Recalibrate over an ever longer baseline.
+            long until = _baseStopwatch + Stopwatch.Frequency / 500;
+            while (Stopwatch.GetTimestamp() < until) { }
+        }
+        Recalibrate(force: true);
+    }
+
+    public void Recalibrate(bool force = false)
+    {
+        long sw = Stopwatch.GetTimestamp();
+        if (!force && sw - _lastCalibration < Stopwatch.Frequency) return;
+        long raw = KakashiClock.GetTimestamp();
+        long utc = DateTime.UtcNow.Ticks;
+        _utcTicksPerRaw = KakashiClock.IsTsc
+            ? (sw - _baseStopwatch) * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency) / Math.Max(1, raw - _baseRaw)
+            : TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency;
+        _anchorRaw = raw;
+        _anchorUtcTicks = utc;
+        _lastCalibration = sw;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long ToUtcTicks(long raw) => _anchorUtcTicks + (long)((raw - _anchorRaw) * _utcTicksPerRaw);
+
+    public DateTime ToUtc(long raw) => new(Math.Clamp(ToUtcTicks(raw), DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+}

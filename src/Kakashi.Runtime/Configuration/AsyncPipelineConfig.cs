@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
+
+namespace Kakashi;
+
+/// <summary>How the drain thread waits when every ring buffer is empty.</summary>
+public enum DrainWaitStrategy
+{
+    /// <summary>Spin, then yield, then sleep 1 ms, then park up to 50 ms: lowest idle CPU (&lt; 1 %). Default.</summary>
+    Park,
+    /// <summary>Sleep 1 ms between polls.</summary>
+    Sleep,
+    /// <summary>Yield the core between polls (a core stays busy when others are idle).</summary>
+    Yield,
+    /// <summary>Busy-spin: lowest drain latency, burns a core. Only with a core to spare.</summary>
+    Spin,
+}
+
+/// <summary>Configuration of an <see cref="AsyncPipeline"/>; validated when the pipeline is built.</summary>
+public sealed class AsyncPipelineConfig
+{
+    /// <summary>Smallest accepted <see cref="BufferSize"/> (4 KiB).</summary>
+    public const int MinBufferSize = 4 * 1024;
+
+    /// <summary>Largest accepted <see cref="BufferSize"/> (1 GiB).</summary>
+    public const int MaxBufferSize = 1024 * 1024 * 1024;
+
+    /// <summary>Records below this level are discarded on the calling thread by a load and a compare. Default Information.</summary>
+    public LogLevel MinLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>How records become bytes. Default <see cref="TextFormatter"/> with <see cref="TextFormatter.DefaultTemplate"/>.</summary>
+    public LogFormatter? Formatter { get; set; }
+
+    /// <summary>Where the bytes go. At least one writer.</summary>
+    public IList<LogWriter> Writers { get; set; } = new List<LogWriter>();
+
+    /// <summary>
+    /// Bytes of the ring buffer each logging thread gets (a power of two, 4 KiB to 1 GiB). Default 1 MiB. A record may use up to
+    /// half of it; larger records have their strings cut with a visible marker and are counted as truncated.
+    /// </summary>
+    public int BufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Exception references (one per exception argument) each thread may have in flight (a power of two). Default 1024.</summary>
+    public int ObjectSlots { get; set; } = 1024;
+
+    /// <summary>How the drain waits when idle. Default <see cref="DrainWaitStrategy.Park"/>.</summary>
+    public DrainWaitStrategy WaitStrategy { get; set; } = DrainWaitStrategy.Park;
+
+    /// <summary>Most records formatted between two writer batch notifications. Default 8192.</summary>
+    public int MaxBatchRecords { get; set; } = 8192;
+
+    /// <summary>How long <see cref="AsyncPipeline.DisposeAsync"/> waits for the drain and the writers. Default 5 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Flush and close on <see cref="AppDomain.ProcessExit"/>. Default true.</summary>
+    public bool FlushOnProcessExit { get; set; } = true;
+
+    internal void Validate()
+    {
+        if (MinLevel < LogLevel.Trace || MinLevel > LogLevel.None)
+            throw new ArgumentOutOfRangeException(nameof(MinLevel), MinLevel, "MinLevel must be a LogLevel from Trace to None.");
+        if (BufferSize < MinBufferSize || BufferSize > MaxBufferSize || (BufferSize & (BufferSize - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, $"BufferSize must be a power of two from {MinBufferSize} to {MaxBufferSize} bytes.");
+        if (ObjectSlots < 16 || ObjectSlots > 1 << 20 || (ObjectSlots & (ObjectSlots - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(ObjectSlots), ObjectSlots, "ObjectSlots must be a power of two from 16 to 1048576.");
+        if (MaxBatchRecords < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchRecords), MaxBatchRecords, "MaxBatchRecords must be at least 1.");
+        if (ShutdownTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must be greater than zero.");
+        if (!Enum.IsDefined(WaitStrategy))
+            throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, "Unknown DrainWaitStrategy.");
+        if (Writers is null || Writers.Count == 0)
+            throw new ArgumentException("Writers must contain at least one writer (for example new AsyncFileWriter(\"logs/app.log\")).", nameof(Writers));
+        for (int i = 0; i < Writers.Count; i++)
+        {
+            if (Writers[i] is null) throw new ArgumentException($"Writers[{i}] is null.", nameof(Writers));
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(Writers[i], Writers[j])) throw new ArgumentException($"Writers[{i}] is the same writer as Writers[{j}].", nameof(Writers));
+        }
+    }
+}

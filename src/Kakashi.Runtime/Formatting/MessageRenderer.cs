@@ -1,0 +1,111 @@
+using System;
+using System.Text;
+using Kakashi.Templates;
+
+namespace Kakashi.Formatting;
+
+/// <summary>
+/// Renders a record's message from its template segments and argument bytes, with the semantics of
+/// Microsoft.Extensions.Logging (<c>string.Format</c> with the invariant culture; <c>(null)</c> for null;
+/// alignment pads with spaces to a width counted in UTF-16 chars).
+/// </summary>
+internal static class MessageRenderer
+{
+    private static ReadOnlySpan<byte> Null => "(null)"u8;
+
+    public static void Render(in LogRecord record, ref Utf8Writer output)
+    {
+        var segments = record.Template.Segments;
+        var args = record.Template.Args;
+        for (int i = 0; i < segments.Length; i++)
+        {
+            ref readonly var segment = ref segments[i];
+            var literal = segment.LiteralUtf8;
+            if (literal is not null)
+            {
+                output.Write(literal);
+                continue;
+            }
+            var codec = args[segment.ArgIndex].Codec;
+            if (codec.IsException)
+            {
+                WriteText(ref output, record.GetObject(segment.ArgIndex)?.ToString(), segment.Alignment);
+                continue;
+            }
+            WriteArg(ref output, codec, record.GetArgData(segment.ArgIndex), segment.Alignment, segment.Format);
+        }
+    }
+
+    internal static void WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
+    {
+        if (codec.IsNull(data))
+        {
+            WritePadded(ref output, Null, alignment);
+            return;
+        }
+        int hint = 64;
+        while (true)
+        {
+            var dest = output.GetSpan(hint + Math.Abs(alignment));
+            if (codec.TryFormat(data, dest, out int written, format))
+            {
+                if (alignment != 0) Align(ref output, dest, written, alignment);
+                else output.Advance(written);
+                return;
+            }
+            hint = dest.Length * 2;
+        }
+    }
+
+    private static void Align(ref Utf8Writer output, Span<byte> dest, int written, int alignment)
+    {
+        int chars = CountChars(dest[..written]);
+        int width = Math.Abs(alignment);
+        int pad = width - chars;
+        if (pad <= 0)
+        {
+            output.Advance(written);
+            return;
+        }
+        if (alignment > 0)
+        {
+            // right-align: the span has room for the padding (requested with the alignment added)
+            dest[..written].CopyTo(dest[pad..]);
+            dest[..pad].Fill((byte)' ');
+            output.Advance(written + pad);
+        }
+        else
+        {
+            dest.Slice(written, pad).Fill((byte)' ');
+            output.Advance(written + pad);
+        }
+    }
+
+    private static void WritePadded(ref Utf8Writer output, ReadOnlySpan<byte> text, int alignment)
+    {
+        int pad = Math.Abs(alignment) - CountChars(text);
+        if (alignment > 0) output.Fill((byte)' ', pad);
+        output.Write(text);
+        if (alignment < 0) output.Fill((byte)' ', pad);
+    }
+
+    private static void WriteText(ref Utf8Writer output, string? text, int alignment)
+    {
+        if (text is null)
+        {
+            WritePadded(ref output, Null, alignment);
+            return;
+        }
+        int pad = Math.Abs(alignment) - text.Length;
+        if (alignment > 0) output.Fill((byte)' ', pad);
+        output.Write(text.AsSpan());
+        if (alignment < 0) output.Fill((byte)' ', pad);
+    }
+
+    /// <summary>UTF-16 length of UTF-8 text (the unit string.Format pads by).</summary>
+    private static int CountChars(ReadOnlySpan<byte> utf8)
+    {
+        if (System.Text.Ascii.IsValid(utf8)) return utf8.Length;
+        return Encoding.UTF8.GetCharCount(utf8);
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Unicode;
+
+namespace Kakashi;
+
+/// <summary>
+/// A cursor over an <see cref="IBufferWriter{T}"/> (a writer's <c>PipeWriter</c>): formatters write UTF-8 straight into
+/// the writer's memory and the cursor advances the underlying writer only when it needs a new chunk or on
+/// <see cref="Commit"/>, so a record costs no interface call per token.
+/// </summary>
+public ref struct Utf8Writer
+{
+    private const int ChunkSize = 16 * 1024;
+
+    private readonly IBufferWriter<byte> _output;
+    private Span<byte> _span;
+    private int _pos;
+    private long _committed;
+
+    public Utf8Writer(IBufferWriter<byte> output)
+    {
+        _output = output;
+        _span = default;
+        _pos = 0;
+        _committed = 0;
+    }
+
+    /// <summary>Bytes written through this cursor (committed or not).</summary>
+    public readonly long BytesWritten => _committed + _pos;
+
+    /// <summary>Returns at least <paramref name="sizeHint"/> bytes to write into; follow with <see cref="Advance"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> GetSpan(int sizeHint = 1)
+    {
+        if (_span.Length - _pos < sizeHint) NextChunk(sizeHint);
+        return _span[_pos..];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Advance(int count) => _pos += count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write(scoped ReadOnlySpan<byte> bytes)
+    {
+        if (_span.Length - _pos < bytes.Length) NextChunk(bytes.Length);
+        bytes.CopyTo(_span[_pos..]);
+        _pos += bytes.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write(byte value)
+    {
+        if (_pos >= _span.Length) NextChunk(1);
+        _span[_pos++] = value;
+    }
+
+    /// <summary>Writes UTF-16 text as UTF-8.</summary>
+    public void Write(scoped ReadOnlySpan<char> text)
+    {
+        while (true)
+        {
+            var dest = GetSpan(Math.Max(16, Math.Min(text.Length * 3, ChunkSize)));
+            var status = Utf8.FromUtf16(text, dest, out int read, out int written, replaceInvalidSequences: true);
+            _pos += written;
+            if (status == OperationStatus.Done) return;
+            text = text[read..];
+            NextChunk(Math.Min(text.Length * 3, ChunkSize) + 4);
+        }
+    }
+
+    /// <summary>Writes <paramref name="count"/> copies of <paramref name="value"/>.</summary>
+    public void Fill(byte value, int count)
+    {
+        if (count <= 0) return;
+        GetSpan(count)[..count].Fill(value);
+        _pos += count;
+    }
+
+    /// <summary>Writes a value with <see cref="IUtf8SpanFormattable"/> (invariant culture).</summary>
+    public void WriteFormatted<T>(T value, ReadOnlySpan<char> format = default) where T : IUtf8SpanFormattable
+    {
+        int hint = 64;
+        while (true)
+        {
+            var dest = GetSpan(hint);
+            if (value.TryFormat(dest, out int written, format, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                _pos += written;
+                return;
+            }
+            hint = dest.Length * 2;
+        }
+    }
+
+    /// <summary>Hands everything written so far to the underlying writer.</summary>
+    public void Commit()
+    {
+        if (_pos > 0)
+        {
+            _output.Advance(_pos);
+            _committed += _pos;
+        }
+        _pos = 0;
+        _span = default;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NextChunk(int sizeHint)
+    {
+        Commit();
+        _span = _output.GetSpan(Math.Max(sizeHint, ChunkSize));
+    }
+}

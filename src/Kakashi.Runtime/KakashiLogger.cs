@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Kakashi.Buffers;
+using Kakashi.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace Kakashi;
+
+/// <summary>
+/// A category-bound handle to an <see cref="AsyncPipeline"/>. Generated <c>[KakashiLog]</c> methods use it to
+/// check the level and to claim space in the calling thread's ring buffer. Create one with
+/// <see cref="AsyncPipeline.CreateLogger(string)"/>; loggers are cheap, thread-safe and meant to be cached.
+/// </summary>
+public sealed class KakashiLogger
+{
+    // The level check in generated code is a load of this field and a compare.
+    internal int _minLevel;
+    internal readonly AsyncPipeline _pipeline;
+    internal readonly int _id;
+
+    internal KakashiLogger(AsyncPipeline pipeline, int id, string category, LogLevel minLevel)
+    {
+        _pipeline = pipeline;
+        _id = id;
+        Category = category;
+        CategoryUtf8 = Encoding.UTF8.GetBytes(category);
+        _minLevel = (int)minLevel;
+    }
+
+    /// <summary>The category written with each record of this logger.</summary>
+    public string Category { get; }
+
+    internal byte[] CategoryUtf8 { get; }
+
+    /// <summary>The pipeline this logger writes to.</summary>
+    public AsyncPipeline Pipeline => _pipeline;
+
+    /// <summary>The minimum level this logger records.</summary>
+    public LogLevel MinLevel => (LogLevel)_minLevel;
+
+    /// <summary>True when a record of <paramref name="level"/> would be recorded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsEnabled(LogLevel level) => (int)level >= _minLevel;
+
+    /// <summary>Level check used by generated code: false for a null logger, never throws.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsEnabled(KakashiLogger? logger, LogLevel level) => logger is not null && (int)level >= logger._minLevel;
+
+    /// <summary>
+    /// Called by generated code: claims <paramref name="payloadSize"/> bytes (plus the record header) in the calling
+    /// thread's ring buffer and writes the header. The returned writer is inactive when the pipeline no longer accepts records.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public RecordWriter BeginRecord(LogTemplate template, LogLevel level, int payloadSize)
+        => _pipeline.BeginRecord(this, template, level, payloadSize);
+}

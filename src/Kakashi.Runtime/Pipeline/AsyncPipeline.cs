@@ -1,0 +1,220 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Kakashi.Buffers;
+using Kakashi.Clock;
+using Kakashi.Pipeline;
+using Kakashi.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace Kakashi;
+
+/// <summary>
+/// The logging pipeline: per-thread ring buffers written by generated log methods, one background drain thread that
+/// formats records in timestamp order, and the writers. Build it once, create loggers from it, dispose it at shutdown
+/// (or let <see cref="AppDomain.ProcessExit"/> do it).
+/// </summary>
+public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
+{
+    [ThreadStatic] private static ThreadBuffer? t_buffer;
+    [ThreadStatic] private static List<ThreadBuffer>? t_buffers;
+
+    private readonly AsyncPipelineConfig _config;
+    private readonly Drain _drain;
+    private readonly Lock _loggersLock = new();
+    private readonly Dictionary<string, KakashiLogger> _loggers = new(StringComparer.Ordinal);
+    private KakashiLogger[] _loggersById = new KakashiLogger[16];
+    private readonly EventHandler? _onProcessExit;
+
+    // Read on every logging call: false once shutdown begins.
+    private volatile bool _accepting = true;
+    private volatile bool _drainRunning;
+    private long _rejected;
+    private long _producerWaits;
+    private int _disposeStarted;
+
+    /// <summary>Validates <paramref name="config"/>, opens the writers and starts the drain thread.</summary>
+    /// <exception cref="ArgumentException">A configuration value is invalid; the message names the property and the allowed range.</exception>
+    public AsyncPipeline(AsyncPipelineConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        _config = config;
+        var formatter = config.Formatter ?? new TextFormatter();
+        var writers = new LogWriter[config.Writers.Count];
+        config.Writers.CopyTo(writers, 0);
+        int opened = 0;
+        try
+        {
+            for (; opened < writers.Length; opened++) writers[opened].Open();
+        }
+        catch
+        {
+            for (int i = 0; i < opened; i++) writers[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+        _drain = new Drain(this, formatter, writers, config);
+        _drainRunning = true;
+        _drain.Start();
+        if (config.FlushOnProcessExit)
+        {
+            _onProcessExit = (_, _) => Dispose();
+            AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+        }
+    }
+
+    /// <summary>The configuration this pipeline was built with.</summary>
+    public AsyncPipelineConfig Config => _config;
+
+    /// <summary>False once shutdown has begun: later logging calls are counted in <see cref="AsyncMetrics.LogsRejected"/> and ignored.</summary>
+    public bool IsAccepting => _accepting;
+
+    /// <summary>Returns the logger for <paramref name="category"/> (one instance per category).</summary>
+    public KakashiLogger CreateLogger(string category)
+    {
+        ArgumentNullException.ThrowIfNull(category);
+        lock (_loggersLock)
+        {
+            if (_loggers.TryGetValue(category, out var existing)) return existing;
+            int id = _loggers.Count;
+            var logger = new KakashiLogger(this, id, category, _config.MinLevel);
+            if (id >= _loggersById.Length) Array.Resize(ref _loggersById, _loggersById.Length * 2);
+            Volatile.Write(ref _loggersById[id], logger);
+            _loggers.Add(category, logger);
+            return logger;
+        }
+    }
+
+    /// <summary>Returns the logger whose category is the full name of <typeparamref name="T"/>.</summary>
+    public KakashiLogger CreateLogger<T>() => CreateLogger(typeof(T).FullName ?? typeof(T).Name);
+
+    internal KakashiLogger? LoggerFromId(int id)
+    {
+        var table = Volatile.Read(ref _loggersById);
+        return (uint)id < (uint)table.Length ? table[id] : null;
+    }
+
+    /// <summary>
+    /// Completes when every record accepted before the call has been formatted, handed to every writer and flushed
+    /// (and fsynced where the writer's policy says so).
+    /// </summary>
+    public Task FlushAllAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_drainRunning) return Task.CompletedTask;
+        return _drain.RequestFlush(cancellationToken);
+    }
+
+    /// <summary>Current counters.</summary>
+    public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _producerWaits));
+
+    // ------------------------------------------------------------------ logging path
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe RecordWriter BeginRecord(KakashiLogger logger, LogTemplate template, LogLevel level, int payloadSize)
+    {
+        var buffer = t_buffer;
+        if (buffer is null || buffer.Pipeline != this) buffer = GetThreadBufferSlow();
+        if (!_accepting || buffer is null) return Reject();
+
+        int size = RecordLayout.HeaderSize + payloadSize;
+        int excess = 0;
+        if (size > buffer.MaxRecordSize) excess = TooLarge(ref size, buffer.MaxRecordSize);
+        byte* p = buffer.Claim(RecordLayout.Align(size));
+        if (p == null) return Reject();
+
+        Unsafe.WriteUnaligned(p + RecordLayout.TemplateIdOffset, template.Id);
+        Unsafe.WriteUnaligned(p + RecordLayout.TimestampOffset, KakashiClock.GetTimestamp());
+        Unsafe.WriteUnaligned(p + RecordLayout.LoggerIdOffset, logger._id);
+        Unsafe.WriteUnaligned(p + RecordLayout.ThreadIdOffset, buffer.ThreadId);
+        p[RecordLayout.LevelOffset] = (byte)level;
+        p[RecordLayout.FlagsOffset] = 0;
+        return new RecordWriter(buffer, p, excess);
+    }
+
+    private static int TooLarge(ref int size, int max)
+    {
+        int excess = size - max;
+        size = max;
+        return excess;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RecordWriter Reject()
+    {
+        Interlocked.Increment(ref _rejected);
+        return default;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ThreadBuffer? GetThreadBufferSlow()
+    {
+        if (!_accepting) return null;
+        var list = t_buffers ??= new List<ThreadBuffer>();
+        ThreadBuffer? found = null;
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            var candidate = list[i];
+            if (candidate.Pipeline == this) found = candidate;
+            else if (!candidate.Pipeline._drainRunning) list.RemoveAt(i); // forget buffers of pipelines that are gone
+        }
+        if (found is null)
+        {
+            found = new ThreadBuffer(this, _config.BufferSize, _config.ObjectSlots, Thread.CurrentThread);
+            _drain.Register(found);
+            list.Add(found);
+        }
+        t_buffer = found;
+        return found;
+    }
+
+    /// <summary>A producer may wait for space only while the drain is running to free it.</summary>
+    internal bool CanProducerWait => _drainRunning;
+
+    internal void OnProducerBlocked()
+    {
+        Interlocked.Increment(ref _producerWaits);
+        _drain.Wake();
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /// <summary>Stops accepting records: later logging calls are counted and ignored, never throw.</summary>
+    public void StopAccepting() => _accepting = false;
+
+    /// <summary>Graceful shutdown: stop accepting, drain every buffer, flush and close the writers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
+        {
+            await _drain.Completion.ConfigureAwait(false);
+            return;
+        }
+        BeginShutdown();
+        await _drain.Completion.WaitAsync(_config.ShutdownTimeout).ConfigureAwait(false);
+        _drainRunning = false;
+    }
+
+    /// <summary>Synchronous <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
+        {
+            _drain.Completion.Wait(_config.ShutdownTimeout);
+            return;
+        }
+        BeginShutdown();
+        _drain.Completion.Wait(_config.ShutdownTimeout);
+        _drainRunning = false;
+    }
+
+    private void BeginShutdown()
+    {
+        if (_onProcessExit is not null) AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
+        _accepting = false;
+        _drain.Stop();
+    }
+
+    internal void OnDrainStopped() => _drainRunning = false;
+}

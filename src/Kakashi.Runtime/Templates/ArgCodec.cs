@@ -1,0 +1,227 @@
+using System;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Kakashi.Buffers;
+
+namespace Kakashi.Templates;
+
+/// <summary>What kind of value a codec decodes: lets structured formatters (JSON) choose quoting.</summary>
+public enum ArgKind : byte
+{
+    Number,
+    String,
+    Boolean,
+    /// <summary>Formatted text (dates, enums, GUIDs, user types): quoted in structured output.</summary>
+    Text,
+    Exception,
+}
+
+/// <summary>
+/// Decodes one argument's bytes in a record's payload, on the consumer side. The generator picks the codec per parameter
+/// type; the caller only copied raw bytes, so all formatting happens here, off the hot path.
+/// </summary>
+public abstract class ArgCodec
+{
+    public abstract ArgKind Kind { get; }
+
+    /// <summary>Bytes the argument occupies at the start of <paramref name="data"/>.</summary>
+    public abstract int GetLength(ReadOnlySpan<byte> data);
+
+    /// <summary>True when the encoded value is null (rendered as <c>(null)</c>).</summary>
+    public virtual bool IsNull(ReadOnlySpan<byte> data) => false;
+
+    /// <summary>Formats the value as UTF-8 with the invariant culture. False when <paramref name="destination"/> is too small.</summary>
+    public abstract bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format);
+
+    internal virtual bool IsException => false;
+
+    /// <summary>Transcodes chars to UTF-8 (invalid surrogates become U+FFFD, as a UTF-8 stream writer would write them).</summary>
+    internal static bool TryTranscode(ReadOnlySpan<char> chars, Span<byte> destination, out int written)
+    {
+        var status = System.Text.Unicode.Utf8.FromUtf16(chars, destination, out _, out written, replaceInvalidSequences: true);
+        return status == System.Buffers.OperationStatus.Done;
+    }
+}
+
+/// <summary>The codec instances generated code refers to (one cached instance per type).</summary>
+public static class ArgCodecs
+{
+    /// <summary>An unmanaged value type copied raw and formatted with <see cref="IUtf8SpanFormattable"/> (numbers, decimal, DateTime, Guid, user structs...).</summary>
+    public static ArgCodec Utf8Formattable<T>() where T : unmanaged, IUtf8SpanFormattable => Utf8FormattableCodec<T>.Instance;
+
+    /// <summary>An unmanaged value type copied raw and formatted with <see cref="ISpanFormattable"/>, then transcoded.</summary>
+    public static ArgCodec SpanFormattable<T>() where T : unmanaged, ISpanFormattable => SpanFormattableCodec<T>.Instance;
+
+    /// <summary>An enum copied raw and rendered by name (or with the hole's format).</summary>
+    public static ArgCodec Enum<T>() where T : unmanaged, Enum => EnumCodec<T>.Instance;
+
+    /// <summary>A nullable unmanaged value: presence byte, then the value's raw bytes.</summary>
+    public static ArgCodec Nullable<T>(ArgCodec inner) where T : unmanaged => new NullableCodec(inner, Unsafe.SizeOf<T>());
+
+    public static ArgCodec Boolean => BooleanCodec.Instance;
+
+    public static ArgCodec Char => CharCodec.Instance;
+
+    /// <summary>A string or span of chars, stored as UTF-16.</summary>
+    public static ArgCodec String => StringCodec.Instance;
+
+    /// <summary>Text formatted to UTF-8 on the calling thread (value types holding references).</summary>
+    public static ArgCodec Utf8Text => Utf8TextCodec.Instance;
+
+    /// <summary>An exception, kept as a reference in the buffer's object ring (no payload bytes).</summary>
+    public static ArgCodec Exception => ExceptionCodec.Instance;
+}
+
+internal sealed class Utf8FormattableCodec<T> : ArgCodec where T : unmanaged, IUtf8SpanFormattable
+{
+    public static readonly Utf8FormattableCodec<T> Instance = new();
+    private static readonly ArgKind s_kind =
+        typeof(T) == typeof(DateTime) || typeof(T) == typeof(DateTimeOffset) || typeof(T) == typeof(TimeSpan) || typeof(T) == typeof(Guid)
+        || !(typeof(T).IsPrimitive || typeof(T) == typeof(decimal)) ? ArgKind.Text : ArgKind.Number;
+    public override ArgKind Kind => s_kind;
+    public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+        => MemoryMarshal.Read<T>(data).TryFormat(destination, out written, format, CultureInfo.InvariantCulture);
+}
+
+internal sealed class SpanFormattableCodec<T> : ArgCodec where T : unmanaged, ISpanFormattable
+{
+    public static readonly SpanFormattableCodec<T> Instance = new();
+    public override ArgKind Kind => ArgKind.Text;
+    public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        Span<char> chars = stackalloc char[512];
+        if (!MemoryMarshal.Read<T>(data).TryFormat(chars, out int n, format, CultureInfo.InvariantCulture))
+        {
+            // Longer than 512 chars: rare, allocate once for this value.
+            return TryTranscode(MemoryMarshal.Read<T>(data).ToString(format.IsEmpty ? null : format.ToString(), CultureInfo.InvariantCulture), destination, out written);
+        }
+        return TryTranscode(chars[..n], destination, out written);
+    }
+}
+
+internal sealed class EnumCodec<T> : ArgCodec where T : unmanaged, Enum
+{
+    public static readonly EnumCodec<T> Instance = new();
+    public override ArgKind Kind => ArgKind.Text;
+    public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        Span<char> chars = stackalloc char[512];
+        T value = MemoryMarshal.Read<T>(data);
+        if (!System.Enum.TryFormat(value, chars, out int n, format))
+            return TryTranscode(value.ToString(), destination, out written);
+        return TryTranscode(chars[..n], destination, out written);
+    }
+}
+
+internal sealed class NullableCodec(ArgCodec inner, int size) : ArgCodec
+{
+    public ArgCodec Inner { get; } = inner;
+    public override ArgKind Kind => Inner.Kind;
+    public override int GetLength(ReadOnlySpan<byte> data) => 1 + size;
+    public override bool IsNull(ReadOnlySpan<byte> data) => data[0] == 0;
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+        => Inner.TryFormat(data[1..], destination, out written, format);
+}
+
+internal sealed class BooleanCodec : ArgCodec
+{
+    public static readonly BooleanCodec Instance = new();
+    public override ArgKind Kind => ArgKind.Boolean;
+    public override int GetLength(ReadOnlySpan<byte> data) => 1;
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        // bool is not IFormattable: the format is ignored, as string.Format does.
+        ReadOnlySpan<byte> text = data[0] != 0 ? "True"u8 : "False"u8;
+        written = text.Length;
+        return text.TryCopyTo(destination);
+    }
+}
+
+internal sealed class CharCodec : ArgCodec
+{
+    public static readonly CharCodec Instance = new();
+    public override ArgKind Kind => ArgKind.String;
+    public override int GetLength(ReadOnlySpan<byte> data) => 2;
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        char c = (char)BinaryPrimitives.ReadUInt16LittleEndian(data);
+        return TryTranscode(new ReadOnlySpan<char>(in c), destination, out written);
+    }
+}
+
+internal sealed class StringCodec : ArgCodec
+{
+    public static readonly StringCodec Instance = new();
+    private static ReadOnlySpan<byte> TruncationMarker => "…[truncated]"u8;
+    public override ArgKind Kind => ArgKind.String;
+
+    public override int GetLength(ReadOnlySpan<byte> data)
+    {
+        int header = MemoryMarshal.Read<int>(data);
+        return header == RecordLayout.NullString ? 4 : 4 + (header & ~RecordLayout.TruncatedStringBit) * 2;
+    }
+
+    public override bool IsNull(ReadOnlySpan<byte> data) => MemoryMarshal.Read<int>(data) == RecordLayout.NullString;
+
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        int header = MemoryMarshal.Read<int>(data);
+        int length = header & ~RecordLayout.TruncatedStringBit;
+        var chars = MemoryMarshal.Cast<byte, char>(data.Slice(4, length * 2));
+        if (!TryTranscode(chars, destination, out written)) return false;
+        if ((header & RecordLayout.TruncatedStringBit) != 0)
+        {
+            if (!TruncationMarker.TryCopyTo(destination[written..])) return false;
+            written += TruncationMarker.Length;
+        }
+        return true;
+    }
+
+    /// <summary>The decoded chars (no copy).</summary>
+    internal static ReadOnlySpan<char> GetChars(ReadOnlySpan<byte> data)
+    {
+        int header = MemoryMarshal.Read<int>(data);
+        if (header == RecordLayout.NullString) return default;
+        return MemoryMarshal.Cast<byte, char>(data.Slice(4, (header & ~RecordLayout.TruncatedStringBit) * 2));
+    }
+}
+
+internal sealed class Utf8TextCodec : ArgCodec
+{
+    public static readonly Utf8TextCodec Instance = new();
+    public override ArgKind Kind => ArgKind.Text;
+    public override int GetLength(ReadOnlySpan<byte> data) => 4 + (MemoryMarshal.Read<int>(data) & ~RecordLayout.TruncatedStringBit);
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        int header = MemoryMarshal.Read<int>(data);
+        var text = data.Slice(4, header & ~RecordLayout.TruncatedStringBit);
+        written = text.Length;
+        if (!text.TryCopyTo(destination)) return false;
+        if ((header & RecordLayout.TruncatedStringBit) != 0)
+        {
+            if (!"…[truncated]"u8.TryCopyTo(destination[written..])) return false;
+            written += "…[truncated]"u8.Length;
+        }
+        return true;
+    }
+}
+
+internal sealed class ExceptionCodec : ArgCodec
+{
+    public static readonly ExceptionCodec Instance = new();
+    public override ArgKind Kind => ArgKind.Exception;
+    public override int GetLength(ReadOnlySpan<byte> data) => 0;
+    internal override bool IsException => true;
+    // Rendered by the message renderer from the record's object slots; nothing in the payload.
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        written = 0;
+        return true;
+    }
+}
