@@ -46,10 +46,15 @@ public sealed class KakashiLogger
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsEnabled(KakashiLogger? logger, LogLevel level) => logger is not null && (int)level >= logger._minLevel;
 
+    /// <summary>Called by generated code when writing a record threw (a user ToString, say): counted and reported, never rethrown.</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public void OnLoggingError(System.Exception exception) => _pipeline.OnLoggingError(exception);
+
     /// <summary>
     /// Called by generated code: claims <paramref name="payloadSize"/> bytes (plus the record header) in the calling
     /// thread's ring buffer and writes the header. The returned writer is inactive when the pipeline no longer accepts records.
     /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public RecordWriter BeginRecord(LogTemplate template, LogLevel level, int payloadSize)
         => _pipeline.BeginRecord(this, template, level, payloadSize);

@@ -46,8 +46,9 @@ internal sealed class ClockConverter
 
     public ClockConverter()
     {
-        _baseStopwatch = Stopwatch.GetTimestamp();
-        _baseRaw = KakashiClock.GetTimestamp();
+        // The first clock read runs the stub's set-up (milliseconds): do it before taking the base pair.
+        _ = KakashiClock.GetTimestamp();
+        (_baseRaw, _baseStopwatch) = ReadPair();
         if (KakashiClock.IsTsc)
         {
             // First estimate over ~2 ms; refined by Recalibrate over an ever longer baseline.
@@ -59,9 +60,8 @@ internal sealed class ClockConverter
 
     public void Recalibrate(bool force = false)
     {
-        long sw = Stopwatch.GetTimestamp();
-        if (!force && sw - _lastCalibration < Stopwatch.Frequency) return;
-        long raw = KakashiClock.GetTimestamp();
+        if (!force && Stopwatch.GetTimestamp() - _lastCalibration < Stopwatch.Frequency) return;
+        var (raw, sw) = ReadPair();
         long utc = DateTime.UtcNow.Ticks;
         _utcTicksPerRaw = KakashiClock.IsTsc
             ? (sw - _baseStopwatch) * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency) / Math.Max(1, raw - _baseRaw)
@@ -69,6 +69,25 @@ internal sealed class ClockConverter
         _anchorRaw = raw;
         _anchorUtcTicks = utc;
         _lastCalibration = sw;
+    }
+
+    /// <summary>A raw clock value and the Stopwatch value read at the same moment (the raw read bracketing the Stopwatch read).</summary>
+    private static (long Raw, long Stopwatch) ReadPair()
+    {
+        long best = long.MaxValue, raw = 0, sw = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            long before = KakashiClock.GetTimestamp();
+            long s = Stopwatch.GetTimestamp();
+            long after = KakashiClock.GetTimestamp();
+            if (after - before < best)
+            {
+                best = after - before;
+                raw = before + (after - before) / 2;
+                sw = s;
+            }
+        }
+        return (raw, sw);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,6 +17,9 @@ public sealed class AsyncMetrics
     /// <summary>Logging calls made after shutdown began (ignored, never thrown).</summary>
     public long LogsRejected { get; init; }
 
+    /// <summary>Logging calls that threw while capturing arguments (a user ToString, say): skipped and reported on stderr.</summary>
+    public long LoggingErrors { get; init; }
+
     /// <summary>Records whose strings were cut because the record was larger than half a buffer.</summary>
     public long LogsTruncated { get; init; }
 

@@ -33,6 +33,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     private volatile bool _drainRunning;
     private long _rejected;
     private long _producerWaits;
+    private long _loggingErrors;
     private int _disposeStarted;
 
     /// <summary>Validates <paramref name="config"/>, opens the writers and starts the drain thread.</summary>
@@ -107,7 +108,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Current counters.</summary>
-    public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _producerWaits));
+    public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _producerWaits), Interlocked.Read(ref _loggingErrors));
 
     // ------------------------------------------------------------------ logging path
 
@@ -167,6 +168,18 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         }
         t_buffer = found;
         return found;
+    }
+
+    internal void OnLoggingError(Exception exception)
+    {
+        try
+        {
+            if (Interlocked.Increment(ref _loggingErrors) <= 100) Console.Error.WriteLine($"[kakashi] a logging call failed and was skipped: {exception}");
+        }
+        catch (Exception)
+        {
+            // the error channel itself failed: the call still must not throw
+        }
     }
 
     /// <summary>A producer may wait for space only while the drain is running to free it.</summary>

@@ -95,7 +95,7 @@ internal sealed unsafe class Drain
         return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
     }
 
-    public AsyncMetrics GetMetrics(long rejected, long producerWaits)
+    public AsyncMetrics GetMetrics(long rejected, long producerWaits, long loggingErrors)
     {
         var buffers = Volatile.Read(ref _buffers);
         long accepted = Volatile.Read(ref _acceptedByRetired), fill = 0, capacity = 0;
@@ -111,6 +111,7 @@ internal sealed unsafe class Drain
             LogsAccepted = accepted,
             LogsProcessed = Volatile.Read(ref _processed),
             LogsRejected = rejected,
+            LoggingErrors = loggingErrors,
             LogsTruncated = Volatile.Read(ref _truncated),
             ProducerWaits = producerWaits,
             BufferSize = fill,

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Serilog;
+using Serilog.Core;
+
+namespace Kakashi.Benchmarks.Peers;
+
+/// <summary>
+/// Serilog 4.4: WriteTo.Async(a => a.File(path, buffered: true)). blockWhenFull is true: the sink's default (false) drops
+/// records once its 10,000-entry queue is full, which the throughput line count would show as loss.
+/// </summary>
+public sealed class SerilogPeer : IPeer
+{
+    public const string OutputTemplate = "{UtcTimestamp:o} [{Level}] {SourceContext}: {Message:lj}{NewLine}";
+
+    private Logger? _root;
+    private ILogger _logger = null!;
+
+    public string Name => "Serilog";
+
+    public string Description => $"message-template calls (params object[]); WriteTo.Async(bufferSize 10000, blockWhenFull: true) => File(buffered: true); outputTemplate \"{OutputTemplate}\"";
+
+    public string? Counters => null;
+
+    public void Setup(string path)
+    {
+        _root = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .WriteTo.Async(a => a.File(path, outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture,
+                fileSizeLimitBytes: null, buffered: true), blockWhenFull: true)
+            .CreateLogger();
+        _logger = _root.ForContext(Constants.SourceContextPropertyName, PeerSetup.Category);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Log(int orderId, int quantity, double price, string symbol)
+        => _logger.Information(PeerSetup.Template, orderId, quantity, price, symbol);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void LogDisabled(int orderId, int quantity, double price, string symbol)
+        => _logger.Debug(PeerSetup.Template, orderId, quantity, price, symbol);
+
+    public void Dispose()
+    {
+        // Disposing the root logger disposes the async wrapper: it drains its queue into the file sink, which flushes and closes.
+        _root?.Dispose();
+        _root = null;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using ZLogger;
+
+namespace Kakashi.Benchmarks.Peers;
+
+public static partial class ZLoggerBenchLog
+{
+    [ZLoggerMessage(LogLevel.Information, PeerSetup.Template)]
+    public static partial void OrderFilled(this ILogger logger, int orderId, int quantity, double price, string symbol);
+
+    [ZLoggerMessage(LogLevel.Debug, PeerSetup.Template)]
+    public static partial void OrderFilledDebug(this ILogger logger, int orderId, int quantity, double price, string symbol);
+}
+
+/// <summary>The ZLogger file provider with the layout every peer uses (shared by the ZLogger and MEL peers).</summary>
+internal static class ZLoggerFile
+{
+    public const string Description = "AddZLoggerFile, default background queue (FullMode Grow), plain text, prefix \"{Timestamp:O} [{Level}] {Category}: \" (UTC)";
+
+    public static ILoggerFactory CreateFactory(string path) => LoggerFactory.Create(builder =>
+    {
+        builder.ClearProviders();
+        builder.SetMinimumLevel(LogLevel.Information);
+        builder.AddZLoggerFile(path, options => options.UsePlainTextFormatter(formatter =>
+            formatter.SetPrefixFormatter($"{0:O} [{1}] {2}: ",
+                (in MessageTemplate template, in LogInfo info) => template.Format(info.Timestamp.Utc.UtcDateTime, info.LogLevel, info.Category))));
+    });
+}
+
+/// <summary>ZLogger 2.6: [ZLoggerMessage] generated methods to its file provider.</summary>
+public sealed class ZLoggerPeer : IPeer
+{
+    private ILoggerFactory? _factory;
+    private ILogger _logger = null!;
+
+    public string Name => "ZLogger";
+
+    public string Description => "[ZLoggerMessage] generated methods; " + ZLoggerFile.Description;
+
+    public string? Counters => null;
+
+    public void Setup(string path)
+    {
+        _factory = ZLoggerFile.CreateFactory(path);
+        _logger = _factory.CreateLogger(PeerSetup.Category);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Log(int orderId, int quantity, double price, string symbol) => _logger.OrderFilled(orderId, quantity, price, symbol);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void LogDisabled(int orderId, int quantity, double price, string symbol) => _logger.OrderFilledDebug(orderId, quantity, price, symbol);
+
+    public void Dispose()
+    {
+        // Disposing the factory disposes the provider, which drains its queue, flushes and closes the file.
+        _factory?.Dispose();
+        _factory = null;
+    }
+}

@@ -1,0 +1,330 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Kakashi.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Kakashi.Generators;
+
+public sealed partial class KakashiLogGenerator
+{
+    /// <summary>
+    /// Turns one attributed method into a <see cref="LogMethodSpec"/>, or null when the method cannot be generated
+    /// (the analyzers report why; the compiler reports the missing implementation).
+    /// </summary>
+    internal static class Parser
+    {
+        private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        public static LogMethodSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax) return null;
+            var compilation = context.SemanticModel.Compilation;
+            var loggerType = compilation.GetTypeByMetadataName(KnownTypes.KakashiLogger);
+            var levelType = compilation.GetTypeByMetadataName(KnownTypes.LogLevel);
+            var exceptionType = compilation.GetTypeByMetadataName(KnownTypes.Exception);
+            if (loggerType is null || levelType is null || exceptionType is null) return null;
+
+            // shape: partial, no body, void, not generic
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null) return null;
+            if (!method.ReturnsVoid || method.IsGenericMethod) return null;
+            if (method.Parameters.Any(p => p.RefKind == RefKind.Out || p.RefKind == RefKind.Ref || p.IsParams)) return null;
+
+            var attribute = context.Attributes[0];
+            if (!ReadAttribute(attribute, out int level, out string? message, out int eventId, out string? eventName)) return null;
+
+            var containing = new List<ContainingTypeSpec>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                var typeSyntax = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                if (typeSyntax is null || !typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) return null;
+                containing.Insert(0, new ContainingTypeSpec(Keyword(typeSyntax), TypeName(type)));
+            }
+
+            // logger source
+            string? loggerExpression = null;
+            int levelParameter = -1;
+            var parameters = method.Parameters;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var type = parameters[i].Type;
+                if (loggerExpression is null && method.IsStatic && SymbolEqualityComparer.Default.Equals(type, loggerType))
+                    loggerExpression = Escape(parameters[i].Name);
+                else if (level < 0 && levelParameter < 0 && SymbolEqualityComparer.Default.Equals(type, levelType))
+                    levelParameter = i;
+            }
+            if (level < 0 && levelParameter < 0) return null;
+            if (!method.IsStatic)
+            {
+                loggerExpression = FindLoggerMember(method.ContainingType, loggerType, cancellationToken);
+            }
+            if (loggerExpression is null) return null;
+
+            var template = TemplateParser.Parse(message!);
+            if (template.Error is not null) return null;
+
+            // which parameters a hole uses
+            var holeTargets = new int[template.Holes.Count];
+            for (int h = 0; h < template.Holes.Count; h++)
+            {
+                holeTargets[h] = Bind(template.Holes[h].Name, parameters);
+                if (holeTargets[h] < 0) return null;
+            }
+
+            // encode every parameter; payload index = position among encoded arguments
+            var specs = new ParameterSpec[parameters.Length];
+            var payloadIndex = new int[parameters.Length];
+            int encoded = 0;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var p = parameters[i];
+                bool isLogger = method.IsStatic && loggerExpression == Escape(p.Name) && SymbolEqualityComparer.Default.Equals(p.Type, loggerType);
+                bool usedByHole = Array.IndexOf(holeTargets, i) >= 0;
+                string? firstFormat = null;
+                for (int h = 0; h < holeTargets.Length; h++)
+                {
+                    if (holeTargets[h] == i) { firstFormat = template.Holes[h].Format; break; }
+                }
+                ArgEncoding encoding;
+                string? valueType = null, codec = null;
+                if (isLogger || (i == levelParameter && !usedByHole))
+                {
+                    encoding = ArgEncoding.None;
+                }
+                else
+                {
+                    Classify(p.Type, compilation, exceptionType, out encoding, out valueType, out codec);
+                }
+                string prefix = (i == 0 && method.IsExtensionMethod ? "this " : "") + RefPrefix(p);
+                specs[i] = new ParameterSpec(Escape(p.Name), p.Type.ToDisplayString(TypeFormat), prefix, encoding, valueType, codec, isLogger, firstFormat);
+                payloadIndex[i] = encoding == ArgEncoding.None ? -1 : encoded++;
+            }
+
+            var segments = new List<SegmentSpec>();
+            int holeIndex = 0;
+            foreach (var segment in template.Segments)
+            {
+                if (segment is string text)
+                {
+                    segments.Add(new SegmentSpec(true, text, -1, 0, null));
+                }
+                else
+                {
+                    var hole = (TemplateParser.Hole)segment;
+                    int target = payloadIndex[holeTargets[holeIndex++]];
+                    if (target < 0) return null; // a hole on the logger
+                    segments.Add(new SegmentSpec(false, hole.Name, target, hole.Alignment, hole.Format));
+                }
+            }
+
+            string ns = method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString();
+            string qualified = method.ContainingType.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) + "." + method.Name;
+            string signature = qualified + "(" + string.Join(",", specs.Select(s => s.Type)) + ")";
+            return new LogMethodSpec(
+                ns.Length == 0 ? null : ns,
+                new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
+                method.Name,
+                syntax.Modifiers.ToString(),
+                method.IsStatic,
+                new EquatableArray<ParameterSpec>(specs),
+                level,
+                levelParameter,
+                loggerExpression,
+                eventId,
+                eventName,
+                message!,
+                new EquatableArray<SegmentSpec>(segments.ToArray()),
+                qualified,
+                Hash(signature));
+        }
+
+        private static bool ReadAttribute(AttributeData attribute, out int level, out string? message, out int eventId, out string? eventName)
+        {
+            level = -1;
+            message = null;
+            eventId = 0;
+            eventName = null;
+            var args = attribute.ConstructorArguments;
+            if (args.Length == 2 && args[0].Value is int l && args[1].Value is string m)
+            {
+                level = l;
+                message = m;
+            }
+            else if (args.Length == 1 && args[0].Value is string only)
+            {
+                message = only;
+            }
+            else
+            {
+                return false;
+            }
+            if (level > 5) return false; // None or out of range
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key == "EventId" && named.Value.Value is int id) eventId = id;
+                else if (named.Key == "EventName" && named.Value.Value is string name) eventName = name;
+            }
+            return true;
+        }
+
+        /// <summary>The single KakashiLogger field, property or primary-constructor parameter of the type (or its bases).</summary>
+        private static string? FindLoggerMember(INamedTypeSymbol type, INamedTypeSymbol loggerType, CancellationToken cancellationToken)
+        {
+            var found = new List<string>();
+            for (var t = type; t is not null && found.Count == 0; t = t.BaseType)
+            {
+                foreach (var member in t.GetMembers())
+                {
+                    if (member.IsStatic || member.IsImplicitlyDeclared) continue;
+                    if (!SymbolEqualityComparer.Default.Equals(t, type) && member.DeclaredAccessibility == Accessibility.Private) continue;
+                    var memberType = member switch
+                    {
+                        IFieldSymbol f when f.AssociatedSymbol is null => f.Type,
+                        IPropertySymbol p => p.Type,
+                        _ => null,
+                    };
+                    if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, loggerType)) found.Add("this." + Escape(member.Name));
+                }
+            }
+            if (found.Count == 1) return found[0];
+            if (found.Count > 1) return null;
+
+            // primary constructor parameter (captured by the generated method)
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { } list })
+                {
+                    foreach (var parameter in list.Parameters)
+                    {
+                        if (parameter.Type is null) continue;
+                        string typeText = parameter.Type.ToString();
+                        if (typeText == "KakashiLogger" || typeText.EndsWith(".KakashiLogger", StringComparison.Ordinal))
+                            found.Add(Escape(parameter.Identifier.ValueText));
+                    }
+                }
+            }
+            return found.Count == 1 ? found[0] : null;
+        }
+
+        private static int Bind(string name, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
+        {
+            for (int i = 0; i < parameters.Length; i++) if (parameters[i].Name == name) return i;
+            for (int i = 0; i < parameters.Length; i++) if (string.Equals(parameters[i].Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
+
+        /// <summary>Chooses the encoding of a parameter type: raw bytes whenever possible, never boxing.</summary>
+        internal static void Classify(ITypeSymbol type, Compilation compilation, INamedTypeSymbol exceptionType, out ArgEncoding encoding, out string? valueType, out string? codec)
+        {
+            valueType = null;
+            codec = null;
+            if (type.SpecialType == SpecialType.System_String)
+            {
+                encoding = ArgEncoding.String;
+                codec = "global::Kakashi.Templates.ArgCodecs.String";
+                return;
+            }
+            if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1
+                && named.TypeArguments[0].SpecialType == SpecialType.System_Char
+                && (named.OriginalDefinition.ToDisplayString() == "System.ReadOnlySpan<T>" || named.OriginalDefinition.ToDisplayString() == "System.Span<T>"))
+            {
+                encoding = ArgEncoding.Chars;
+                codec = "global::Kakashi.Templates.ArgCodecs.String";
+                return;
+            }
+            if (InheritsFrom(type, exceptionType))
+            {
+                encoding = ArgEncoding.Exception;
+                codec = "global::Kakashi.Templates.ArgCodecs.Exception";
+                return;
+            }
+            if (type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T && type is INamedTypeSymbol nullable)
+            {
+                var inner = nullable.TypeArguments[0];
+                string? innerCodec = UnmanagedCodec(inner, compilation);
+                if (innerCodec is not null)
+                {
+                    encoding = ArgEncoding.Nullable;
+                    valueType = inner.ToDisplayString(TypeFormat);
+                    codec = $"global::Kakashi.Templates.ArgCodecs.Nullable<{valueType}>({innerCodec})";
+                    return;
+                }
+            }
+            string? unmanaged = UnmanagedCodec(type, compilation);
+            if (unmanaged is not null)
+            {
+                encoding = ArgEncoding.Unmanaged;
+                valueType = type.ToDisplayString(TypeFormat);
+                codec = unmanaged;
+                return;
+            }
+            var utf8 = compilation.GetTypeByMetadataName(KnownTypes.Utf8SpanFormattable);
+            if (type.IsValueType && utf8 is not null && Implements(type, utf8))
+            {
+                encoding = ArgEncoding.Formatted;
+                codec = "global::Kakashi.Templates.ArgCodecs.Utf8Text";
+                return;
+            }
+            encoding = ArgEncoding.ToString;
+            codec = "global::Kakashi.Templates.ArgCodecs.String";
+        }
+
+        private static string? UnmanagedCodec(ITypeSymbol type, Compilation compilation)
+        {
+            if (!type.IsUnmanagedType || type is IPointerTypeSymbol || type is IFunctionPointerTypeSymbol || type.TypeKind == TypeKind.TypeParameter) return null;
+            string name = type.ToDisplayString(TypeFormat);
+            if (type.SpecialType == SpecialType.System_Boolean) return "global::Kakashi.Templates.ArgCodecs.Boolean";
+            if (type.SpecialType == SpecialType.System_Char) return "global::Kakashi.Templates.ArgCodecs.Char";
+            if (type.TypeKind == TypeKind.Enum) return $"global::Kakashi.Templates.ArgCodecs.Enum<{name}>()";
+            var utf8 = compilation.GetTypeByMetadataName(KnownTypes.Utf8SpanFormattable);
+            if (utf8 is not null && Implements(type, utf8)) return $"global::Kakashi.Templates.ArgCodecs.Utf8Formattable<{name}>()";
+            var span = compilation.GetTypeByMetadataName(KnownTypes.SpanFormattable);
+            if (span is not null && Implements(type, span)) return $"global::Kakashi.Templates.ArgCodecs.SpanFormattable<{name}>()";
+            return null;
+        }
+
+        private static bool Implements(ITypeSymbol type, INamedTypeSymbol @interface)
+        {
+            foreach (var i in type.AllInterfaces) if (SymbolEqualityComparer.Default.Equals(i, @interface)) return true;
+            return false;
+        }
+
+        private static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+        {
+            for (var t = type; t is not null; t = t.BaseType) if (SymbolEqualityComparer.Default.Equals(t, baseType)) return true;
+            return false;
+        }
+
+        private static string RefPrefix(IParameterSymbol p) => p.RefKind switch
+        {
+            RefKind.In => "in ",
+            RefKind.RefReadOnlyParameter => "ref readonly ",
+            _ => "",
+        } is var refText && p.ScopedKind == ScopedKind.ScopedValue ? "scoped " + refText : refText;
+
+        private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch
+        {
+            RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+
+        private static string TypeName(INamedTypeSymbol type)
+            => type.TypeParameters.Length == 0 ? Escape(type.Name) : Escape(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(t => Escape(t.Name))) + ">";
+
+        internal static string Escape(string identifier)
+            => SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+
+        private static string Hash(string text)
+        {
+            uint hash = 2166136261;
+            foreach (char c in text) hash = unchecked((hash ^ c) * 16777619);
+            return hash.ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace Kakashi.Generators.Model;
+
+/// <summary>Everything the emitter needs to write one [KakashiLog] method. Value-equatable: no symbols, no syntax.</summary>
+internal sealed record LogMethodSpec(
+    string? Namespace,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string MethodName,
+    string Modifiers,
+    bool IsStatic,
+    EquatableArray<ParameterSpec> Parameters,
+    int Level,
+    int LevelParameter,
+    string LoggerExpression,
+    int EventId,
+    string? EventName,
+    string Message,
+    EquatableArray<SegmentSpec> Segments,
+    string QualifiedName,
+    string Suffix);
+
+/// <summary>A type enclosing the method (outermost first): keyword (<c>class</c>, <c>record struct</c>...) and name with type parameters.</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
+
+/// <summary>How a parameter's value travels through the ring.</summary>
+internal enum ArgEncoding
+{
+    /// <summary>Not written: the logger, or a level parameter no hole uses.</summary>
+    None,
+    /// <summary>Raw bytes of an unmanaged value.</summary>
+    Unmanaged,
+    /// <summary>Presence byte + raw bytes.</summary>
+    Nullable,
+    /// <summary>UTF-16 chars of a string.</summary>
+    String,
+    /// <summary>UTF-16 chars of a char span.</summary>
+    Chars,
+    /// <summary>Formatted to UTF-8 on the caller (value type holding references).</summary>
+    Formatted,
+    /// <summary>ToString() on the caller (allocates; other reference types).</summary>
+    ToString,
+    /// <summary>Reference kept in the object ring.</summary>
+    Exception,
+}
+
+/// <summary>A parameter: declaration pieces, how it is encoded, and the codec expression the drain decodes it with.</summary>
+internal sealed record ParameterSpec(
+    string Name,
+    string Type,
+    string Prefix,
+    ArgEncoding Encoding,
+    string? ValueType,
+    string? Codec,
+    bool IsLogger,
+    string? Format);
+
+/// <summary>A template segment: literal text, or a hole bound to an argument index (index among the encoded arguments).</summary>
+internal sealed record SegmentSpec(bool IsLiteral, string Text, int ArgIndex, int Alignment, string? Format);
