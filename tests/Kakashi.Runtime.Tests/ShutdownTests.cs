@@ -1,0 +1,122 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Kakashi.Runtime.Tests;
+
+public class ShutdownTests
+{
+    [Fact]
+    public async Task DisposeAsync_writes_everything_accepted()
+    {
+        var log = new TempLog(bufferSize: 64 * 1024);
+        for (int i = 0; i < 200_000; i++) log.Logger.Seq(0, i);
+        await log.Pipeline.DisposeAsync();
+        var lines = File.ReadAllLines(log.Path_);
+        Assert.Equal(200_000, lines.Length);
+        Assert.Equal("T0 N199999", lines[^1]);
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Dispose_writes_everything_accepted()
+    {
+        var log = new TempLog();
+        for (int i = 0; i < 10_000; i++) log.Logger.Seq(0, i);
+        log.Pipeline.Dispose();
+        Assert.Equal(10_000, File.ReadAllLines(log.Path_).Length);
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Logging_after_dispose_is_counted_and_ignored()
+    {
+        var log = new TempLog();
+        log.Logger.Int(1);
+        await log.Pipeline.DisposeAsync();
+        log.Logger.Int(2);
+        log.Logger.Text("after");
+        Assert.False(log.Pipeline.IsAccepting);
+        Assert.Equal(2, log.Pipeline.GetMetrics().LogsRejected);
+        Assert.Equal(["Int 1"], File.ReadAllLines(log.Path_));
+        await log.Pipeline.FlushAllAsync(); // completes at once
+        await log.DisposeAsync(); // second dispose is harmless
+    }
+
+    [Fact]
+    public async Task Logging_from_a_new_thread_after_dispose_is_ignored()
+    {
+        var log = new TempLog();
+        await log.Pipeline.DisposeAsync();
+        var thread = new Thread(() => log.Logger.Int(3));
+        thread.Start();
+        thread.Join();
+        Assert.Equal(1, log.Pipeline.GetMetrics().LogsRejected);
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FlushAllAsync_makes_earlier_records_visible_in_the_file()
+    {
+        await using var log = new TempLog();
+        for (int round = 0; round < 5; round++)
+        {
+            log.Logger.Seq(0, round);
+            await log.Pipeline.FlushAllAsync();
+            Assert.Equal(round + 1, File.ReadAllLines(log.Path_).Length);
+        }
+    }
+
+    [Fact]
+    public async Task A_producer_blocked_on_a_full_buffer_loses_nothing()
+    {
+        // 4 KiB buffers fill after ~100 records: producers must wait for the drain, never drop
+        await using var log = new TempLog(bufferSize: 4096);
+        var threads = new Thread[3];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int id = t;
+            threads[t] = new Thread(() => { for (int i = 0; i < 50_000; i++) log.Logger.Seq(id, i); });
+            threads[t].Start();
+        }
+        foreach (var t in threads) t.Join();
+        var lines = await log.ReadLinesAsync();
+        Assert.Equal(150_000, lines.Length);
+        Assert.True(log.Pipeline.GetMetrics().ProducerWaits > 0);
+    }
+
+    [Fact]
+    public async Task Idle_drain_uses_under_one_percent_of_a_core()
+    {
+        if (!OperatingSystem.IsLinux()) return; // reads the drain thread's CPU time from /proc
+        await using var log = new TempLog();
+        log.Logger.Int(1);
+        await log.Pipeline.FlushAllAsync();
+        Thread.Sleep(500); // let the drain reach its parked state
+        string drain = DrainThreadStat();
+        long before = CpuTicks(drain);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(3000);
+        long used = CpuTicks(drain) - before; // clock ticks, 100 per second
+        double ms = used * 10.0;
+        Assert.True(ms < wall.Elapsed.TotalMilliseconds * 0.01, $"drain used {ms:F0} ms CPU in {wall.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    private static string DrainThreadStat()
+    {
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == "Kakashi drain") return Path.Combine(task, "stat");
+        }
+        throw new InvalidOperationException("no drain thread");
+    }
+
+    private static long CpuTicks(string statPath)
+    {
+        // fields after the ")" of the command name: state is field 3, utime 14, stime 15
+        string stat = File.ReadAllText(statPath);
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11]) + long.Parse(fields[12]);
+    }
+}
