@@ -17,7 +17,15 @@ public readonly struct Tagged(string tag, int value) : ISpanFormattable, IUtf8Sp
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
         => destination.TryWrite(provider, $"{tag}:{value}", out charsWritten);
     public bool TryFormat(Span<byte> utf8Destination, out int bytesWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
-        => System.Text.Unicode.Utf8.TryWrite(utf8Destination, provider, $"{tag}:{value}", out bytesWritten);
+    {
+        // (Utf8.TryWrite with a string hole allocates in .NET 10: write the pieces by hand)
+        bytesWritten = 0;
+        if (System.Text.Unicode.Utf8.FromUtf16(tag, utf8Destination, out _, out int n) != System.Buffers.OperationStatus.Done || n >= utf8Destination.Length) return false;
+        utf8Destination[n++] = (byte)':';
+        if (!value.TryFormat(utf8Destination[n..], out int m, format, provider)) return false;
+        bytesWritten = n + m;
+        return true;
+    }
     public override string ToString() => ToString(null, CultureInfo.InvariantCulture);
 }
 

@@ -170,6 +170,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         return found;
     }
 
+    internal long DrainAllocatedBytes => _drain.AllocatedBytes;
+
     internal void OnLoggingError(Exception exception)
     {
         try

@@ -52,6 +52,10 @@ internal sealed unsafe class Drain
     private long _flushTicks;
     private long _writerErrors;
     private long _formatErrors;
+    private long _allocated;
+
+    /// <summary>Bytes the drain thread has allocated since it started (tests prove the steady state allocates nothing).</summary>
+    internal long AllocatedBytes => Volatile.Read(ref _allocated);
 
     public Drain(AsyncPipeline pipeline, LogFormatter formatter, LogWriter[] writers, AsyncPipelineConfig config)
     {
@@ -154,6 +158,7 @@ internal sealed unsafe class Drain
                     _clock.Recalibrate();
                     RetireDeadBuffers();
                 }
+                Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
                 if (processed == 0) Wait(idle++);
             }
         }
