@@ -55,7 +55,7 @@ public sealed partial class KakashiLogGenerator
 
         private static void EmitTemplate(StringBuilder sb, int indent, LogMethodSpec spec, string field)
         {
-            string level = spec.Level >= 0 ? $"({Level}){spec.Level}" : "null";
+            string level = spec.Level >= 0 ? LevelName(spec.Level) : "null";
             Line(sb, indent, $"private static readonly {Template} {field} = new {Template}(");
             Line(sb, indent + 1, $"{Literal(spec.QualifiedName)}, {level}, {spec.EventId}, {(spec.EventName is null ? "null" : Literal(spec.EventName))}, {Literal(spec.Message)},");
             Line(sb, indent + 1, "new global::Kakashi.Templates.TemplateSegment[]");
@@ -85,7 +85,7 @@ public sealed partial class KakashiLogGenerator
 
         private static void EmitMethod(StringBuilder sb, int indent, LogMethodSpec spec, string writer)
         {
-            string levelExpression = spec.Level >= 0 ? $"({Level}){spec.Level}" : spec.Parameters[spec.LevelParameter].Name;
+            string levelExpression = spec.Level >= 0 ? LevelName(spec.Level) : spec.Parameters[spec.LevelParameter].Name;
             Line(sb, indent, "[global::System.CodeDom.Compiler.GeneratedCode(\"Kakashi.Generators\", \"1.0.0\")]");
             Line(sb, indent, $"{spec.Modifiers} void {spec.MethodName}({Declaration(spec, includePrefix: true)})");
             Line(sb, indent, "{");
@@ -125,7 +125,7 @@ public sealed partial class KakashiLogGenerator
                 if (p.Encoding == ArgEncoding.ToString)
                     Line(sb, body, $"string? __text_{p.Name.TrimStart('@')} = {p.Name}?.ToString();");
             }
-            var size = new StringBuilder("0");
+            var size = new StringBuilder();
             foreach (var p in spec.Parameters)
             {
                 string name = p.Name;
@@ -139,7 +139,7 @@ public sealed partial class KakashiLogGenerator
                     case ArgEncoding.Formatted: size.Append(" + 4 + global::Kakashi.Buffers.RecordWriter.FormattedReserve"); break;
                 }
             }
-            Line(sb, body, $"var __w = __logger.BeginRecord({field}, __level, {size});");
+            Line(sb, body, $"var __w = __logger.BeginRecord({field}, __level, {(size.Length == 0 ? "0" : size.ToString(3, size.Length - 3))});");
             Line(sb, body, "if (!__w.IsActive) return;");
             foreach (var p in spec.Parameters)
             {
@@ -175,6 +175,10 @@ public sealed partial class KakashiLogGenerator
             }
             return sb.ToString();
         }
+
+        private static readonly string[] LevelNames = { "Trace", "Debug", "Information", "Warning", "Error", "Critical" };
+
+        private static string LevelName(int level) => level < LevelNames.Length ? Level + "." + LevelNames[level] : $"({Level}){level}";
 
         private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 
