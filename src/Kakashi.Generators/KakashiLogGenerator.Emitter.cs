@@ -75,10 +75,9 @@ public sealed partial class KakashiLogGenerator
             Line(sb, indent + 1, "},");
             Line(sb, indent + 1, "new global::Kakashi.Templates.TemplateArg[]");
             Line(sb, indent + 1, "{");
-            foreach (var p in spec.Parameters)
+            foreach (var arg in spec.Args)
             {
-                if (p.Encoding == ArgEncoding.None) continue;
-                Line(sb, indent + 2, $"new global::Kakashi.Templates.TemplateArg({Literal(p.Name.TrimStart('@'))}, {p.Codec}),");
+                Line(sb, indent + 2, $"new global::Kakashi.Templates.TemplateArg({Literal(arg.Name)}, {arg.Codec}),");
             }
             Line(sb, indent + 1, "});");
         }
@@ -95,8 +94,7 @@ public sealed partial class KakashiLogGenerator
             call.Append(spec.LoggerExpression).Append(", ").Append(levelExpression);
             foreach (var p in spec.Parameters)
             {
-                if (p.IsLogger || p.Encoding == ArgEncoding.None) continue;
-                call.Append(", ").Append(p.Name);
+                if (p.PassToWriter) call.Append(", ").Append(p.Name);
             }
             Line(sb, indent + 2, $"{writer}({call});");
             Line(sb, indent + 1, "}");
@@ -109,8 +107,7 @@ public sealed partial class KakashiLogGenerator
             parameters.Append(Logger).Append(" __logger, ").Append(Level).Append(" __level");
             foreach (var p in spec.Parameters)
             {
-                if (p.IsLogger || p.Encoding == ArgEncoding.None) continue;
-                parameters.Append(", ").Append(p.Type).Append(' ').Append(p.Name);
+                if (p.PassToWriter) parameters.Append(", ").Append(p.Type).Append(' ').Append(p.Name);
             }
             Line(sb, indent, "[global::System.CodeDom.Compiler.GeneratedCode(\"Kakashi.Generators\", \"1.0.0\")]");
             Line(sb, indent, "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
@@ -119,40 +116,54 @@ public sealed partial class KakashiLogGenerator
             Line(sb, indent + 1, "try");
             Line(sb, indent + 1, "{");
             int body = indent + 2;
-            // values formatted with ToString() on the calling thread (documented as allocating)
-            foreach (var p in spec.Parameters)
+            var args = spec.Args;
+            // values rendered to text on the calling thread: formattable structs into the thread's scratch buffer (no
+            // allocation), other reference types with ToString (documented as allocating)
+            bool scratch = false;
+            for (int i = 0; i < args.Count; i++)
             {
-                if (p.Encoding == ArgEncoding.ToString)
-                    Line(sb, body, $"string? __text_{p.Name.TrimStart('@')} = {p.Name}?.ToString();");
-            }
-            var size = new StringBuilder();
-            foreach (var p in spec.Parameters)
-            {
-                string name = p.Name;
-                switch (p.Encoding)
+                if (args[i].Encoding == ArgEncoding.ToString)
                 {
-                    case ArgEncoding.Unmanaged: size.Append($" + global::System.Runtime.CompilerServices.Unsafe.SizeOf<{p.ValueType}>()"); break;
-                    case ArgEncoding.Nullable: size.Append($" + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<{p.ValueType}>()"); break;
-                    case ArgEncoding.String:
-                    case ArgEncoding.Chars: size.Append($" + global::Kakashi.Buffers.RecordWriter.SizeOf({name})"); break;
-                    case ArgEncoding.ToString: size.Append($" + global::Kakashi.Buffers.RecordWriter.SizeOf(__text_{name.TrimStart('@')})"); break;
-                    case ArgEncoding.Formatted: size.Append(" + 4 + global::Kakashi.Buffers.RecordWriter.FormattedReserve"); break;
+                    Line(sb, body, $"string? __text{i} = global::Kakashi.Buffers.ArgText.Format({args[i].Source}, {FormatLiteral(args[i].Format)});");
+                }
+                else if (args[i].Encoding == ArgEncoding.Formatted)
+                {
+                    if (!scratch) Line(sb, body, "global::Kakashi.Buffers.ArgScratch.Reset();");
+                    scratch = true;
+                    Line(sb, body, $"int __length{i} = global::Kakashi.Buffers.ArgScratch.Append({args[i].Source}, {FormatLiteral(args[i].Format)});");
                 }
             }
-            Line(sb, body, $"var __w = __logger.BeginRecord({field}, __level, {(size.Length == 0 ? "0" : size.ToString(3, size.Length - 3))});");
-            Line(sb, body, "if (!__w.IsActive) return;");
-            foreach (var p in spec.Parameters)
+            var size = new StringBuilder();
+            for (int i = 0; i < args.Count; i++)
             {
-                string name = p.Name;
-                switch (p.Encoding)
+                var arg = args[i];
+                string term = arg.Encoding switch
                 {
-                    case ArgEncoding.Unmanaged: Line(sb, body, $"__w.Write<{p.ValueType}>({name});"); break;
-                    case ArgEncoding.Nullable: Line(sb, body, $"__w.WriteNullable<{p.ValueType}>({name});"); break;
-                    case ArgEncoding.String: Line(sb, body, $"__w.WriteString({name});"); break;
-                    case ArgEncoding.Chars: Line(sb, body, $"__w.WriteChars({name});"); break;
-                    case ArgEncoding.ToString: Line(sb, body, $"__w.WriteString(__text_{name.TrimStart('@')});"); break;
-                    case ArgEncoding.Formatted: Line(sb, body, $"__w.WriteFormatted({name}, {(p.Format is null ? "null" : Literal(p.Format))});"); break;
-                    case ArgEncoding.Exception: Line(sb, body, $"__w.WriteException({name});"); break;
+                    ArgEncoding.Unmanaged => $"global::System.Runtime.CompilerServices.Unsafe.SizeOf<{arg.ValueType}>()",
+                    ArgEncoding.Nullable => $"1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<{arg.ValueType}>()",
+                    ArgEncoding.String or ArgEncoding.Chars => $"global::Kakashi.Buffers.RecordWriter.SizeOf({arg.Source})",
+                    ArgEncoding.ToString => $"global::Kakashi.Buffers.RecordWriter.SizeOf(__text{i})",
+                    ArgEncoding.Formatted => $"4 + __length{i}",
+                    _ => "",
+                };
+                if (term.Length == 0) continue;
+                if (size.Length > 0) size.Append(" + ");
+                size.Append(term);
+            }
+            Line(sb, body, $"var __w = __logger.BeginRecord({field}, __level, {(size.Length == 0 ? "0" : size.ToString())});");
+            Line(sb, body, "if (!__w.IsActive) return;");
+            for (int i = 0; i < args.Count; i++)
+            {
+                var arg = args[i];
+                switch (arg.Encoding)
+                {
+                    case ArgEncoding.Unmanaged: Line(sb, body, $"__w.Write<{arg.ValueType}>({arg.Source});"); break;
+                    case ArgEncoding.Nullable: Line(sb, body, $"__w.WriteNullable<{arg.ValueType}>({arg.Source});"); break;
+                    case ArgEncoding.String: Line(sb, body, $"__w.WriteString({arg.Source});"); break;
+                    case ArgEncoding.Chars: Line(sb, body, $"__w.WriteChars({arg.Source});"); break;
+                    case ArgEncoding.ToString: Line(sb, body, $"__w.WriteString(__text{i});"); break;
+                    case ArgEncoding.Formatted: Line(sb, body, $"__w.WriteScratch(__length{i});"); break;
+                    case ArgEncoding.Exception: Line(sb, body, $"__w.WriteException({arg.Source});"); break;
                 }
             }
             Line(sb, body, "__w.Commit();");
@@ -163,6 +174,8 @@ public sealed partial class KakashiLogGenerator
             Line(sb, indent + 1, "}");
             Line(sb, indent, "}");
         }
+
+        private static string FormatLiteral(string? format) => format is null ? "null" : Literal(format);
 
         private static string Declaration(LogMethodSpec spec, bool includePrefix)
         {

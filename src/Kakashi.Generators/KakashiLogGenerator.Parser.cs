@@ -75,33 +75,49 @@ public sealed partial class KakashiLogGenerator
                 if (holeTargets[h] < 0) return null;
             }
 
-            // encode every parameter; payload index = position among encoded arguments
+            // declared parameters, then the payload: one argument per encoded parameter (per distinct format for values
+            // formatted on the calling thread)
             var specs = new ParameterSpec[parameters.Length];
-            var payloadIndex = new int[parameters.Length];
-            int encoded = 0;
+            var args = new List<ArgSpec>();
+            var argOfHole = new int[holeTargets.Length];
             for (int i = 0; i < parameters.Length; i++)
             {
                 var p = parameters[i];
                 bool isLogger = method.IsStatic && loggerExpression == Escape(p.Name) && SymbolEqualityComparer.Default.Equals(p.Type, loggerType);
+                bool isLevel = i == levelParameter;
+                string prefix = (i == 0 && method.IsExtensionMethod ? "this " : "") + RefPrefix(p);
+                specs[i] = new ParameterSpec(Escape(p.Name), p.Type.ToDisplayString(TypeFormat), prefix, !isLogger && !isLevel);
+                if (isLogger) continue;
                 bool usedByHole = Array.IndexOf(holeTargets, i) >= 0;
-                string? firstFormat = null;
+                if (isLevel && !usedByHole) continue;
+
+                Classify(p.Type, compilation, exceptionType, out var encoding, out string? valueType, out string codec);
+                string source = isLevel ? "__level" : Escape(p.Name);
+                bool callerFormatted = encoding == ArgEncoding.Formatted || encoding == ArgEncoding.ToString;
+                int first = -1;
                 for (int h = 0; h < holeTargets.Length; h++)
                 {
-                    if (holeTargets[h] == i) { firstFormat = template.Holes[h].Format; break; }
+                    if (holeTargets[h] != i) continue;
+                    string? format = template.Holes[h].Format;
+                    int existing = -1;
+                    if (callerFormatted)
+                    {
+                        for (int a = first < 0 ? args.Count : first; a < args.Count; a++)
+                            if (args[a].Format == format) { existing = a; break; }
+                    }
+                    else if (first >= 0)
+                    {
+                        existing = first;
+                    }
+                    if (existing < 0)
+                    {
+                        existing = args.Count;
+                        args.Add(new ArgSpec(p.Name, source, encoding, valueType, codec, callerFormatted ? format : null));
+                    }
+                    if (first < 0) first = existing;
+                    argOfHole[h] = existing;
                 }
-                ArgEncoding encoding;
-                string? valueType = null, codec = null;
-                if (isLogger || (i == levelParameter && !usedByHole))
-                {
-                    encoding = ArgEncoding.None;
-                }
-                else
-                {
-                    Classify(p.Type, compilation, exceptionType, out encoding, out valueType, out codec);
-                }
-                string prefix = (i == 0 && method.IsExtensionMethod ? "this " : "") + RefPrefix(p);
-                specs[i] = new ParameterSpec(Escape(p.Name), p.Type.ToDisplayString(TypeFormat), prefix, encoding, valueType, codec, isLogger, firstFormat);
-                payloadIndex[i] = encoding == ArgEncoding.None ? -1 : encoded++;
+                if (first < 0) args.Add(new ArgSpec(p.Name, source, encoding, valueType, codec, null));
             }
 
             var segments = new List<SegmentSpec>();
@@ -115,9 +131,8 @@ public sealed partial class KakashiLogGenerator
                 else
                 {
                     var hole = (TemplateParser.Hole)segment;
-                    int target = payloadIndex[holeTargets[holeIndex++]];
-                    if (target < 0) return null; // a hole on the logger
-                    segments.Add(new SegmentSpec(false, hole.Name, target, hole.Alignment, hole.Format));
+                    if (holeTargets[holeIndex] >= 0 && !specs[holeTargets[holeIndex]].PassToWriter && holeTargets[holeIndex] != levelParameter) return null; // a hole on the logger
+                    segments.Add(new SegmentSpec(false, hole.Name, argOfHole[holeIndex++], hole.Alignment, hole.Format));
                 }
             }
 
@@ -137,6 +152,7 @@ public sealed partial class KakashiLogGenerator
                 eventId,
                 eventName,
                 message!,
+                new EquatableArray<ArgSpec>(args.ToArray()),
                 new EquatableArray<SegmentSpec>(segments.ToArray()),
                 qualified,
                 Hash(signature));
@@ -218,10 +234,9 @@ public sealed partial class KakashiLogGenerator
         }
 
         /// <summary>Chooses the encoding of a parameter type: raw bytes whenever possible, never boxing.</summary>
-        internal static void Classify(ITypeSymbol type, Compilation compilation, INamedTypeSymbol exceptionType, out ArgEncoding encoding, out string? valueType, out string? codec)
+        internal static void Classify(ITypeSymbol type, Compilation compilation, INamedTypeSymbol exceptionType, out ArgEncoding encoding, out string? valueType, out string codec)
         {
             valueType = null;
-            codec = null;
             if (type.SpecialType == SpecialType.System_String)
             {
                 encoding = ArgEncoding.String;

@@ -48,12 +48,7 @@ internal static class TemplateParser
         while (scan < end)
         {
             int open = FindBraceIndex(template, '{', scan, end);
-            if (scan == 0 && open == end)
-            {
-                // no hole: the whole template is literal (escapes still apply, as string.Format applies them)
-                Unescape(template, 0, end, literal, result);
-                break;
-            }
+            if (scan == 0 && open == end) break; // no hole at all: verbatim (below)
             int close = FindBraceIndex(template, '}', open, end);
             if (close == end)
             {
@@ -90,6 +85,13 @@ internal static class TemplateParser
             scan = close + 1;
         }
         if (literal.Length > 0) result.Segments.Add(literal.ToString());
+        if (result.Holes.Count == 0)
+        {
+            // MEL renders a template without holes verbatim (no string.Format pass): "{{" stays "{{"
+            result.Segments.Clear();
+            if (template.Length > 0) result.Segments.Add(template);
+            result.Error = null;
+        }
         return result;
     }
 

@@ -14,7 +14,7 @@ public class GeneratorBehaviourTests
     [InlineData("returns a value", "public static partial class C { [KakashiLog(LogLevel.Information, \"x {A}\")] public static partial int M(KakashiLogger l, int a); }")]
     [InlineData("generic method", "public static partial class C { [KakashiLog(LogLevel.Information, \"x {A}\")] public static partial void M<T>(KakashiLogger l, T a); }")]
     [InlineData("out parameter", "public static partial class C { [KakashiLog(LogLevel.Information, \"x {A}\")] public static partial void M(KakashiLogger l, out int a); }")]
-    [InlineData("malformed template", "public static partial class C { [KakashiLog(LogLevel.Information, \"x {A\")] public static partial void M(KakashiLogger l, int a); }")]
+    [InlineData("malformed template", "public static partial class C { [KakashiLog(LogLevel.Information, \"x {A,x}\")] public static partial void M(KakashiLogger l, int a); }")]
     [InlineData("level None", "public static partial class C { [KakashiLog(LogLevel.None, \"x {A}\")] public static partial void M(KakashiLogger l, int a); }")]
     [InlineData("no level at all", "public static partial class C { [KakashiLog(\"x {A}\")] public static partial void M(KakashiLogger l, int a); }")]
     [InlineData("two logger fields", "public partial class C(KakashiLogger a, KakashiLogger b) { KakashiLogger _a = a; KakashiLogger _b = b; [KakashiLog(LogLevel.Information, \"x {V}\")] partial void M(int v); }")]

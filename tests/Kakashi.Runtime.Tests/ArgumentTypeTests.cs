@@ -105,3 +105,17 @@ public class ArgumentTypeTests
         none!.Int(1); // the generated level check treats null as disabled
     }
 }
+
+public class WideAlignmentTests
+{
+    [Fact]
+    public async Task Alignment_of_long_non_ASCII_text_crossing_writer_chunks()
+    {
+        await using var log = new TempLog();
+        string prefix = new('p', 5531);
+        string euros = new('€', 20000);
+        log.Logger.Aligned(prefix, euros);
+        string expected = string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0}{1,20010}|{1,-20010}|", prefix, euros);
+        Assert.Equal([expected], await log.ReadLinesAsync());
+    }
+}

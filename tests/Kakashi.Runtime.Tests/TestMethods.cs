@@ -140,3 +140,9 @@ public partial record OrderRecord(KakashiLogger Logger)
 
     public void Create(int id) => Created(id);
 }
+
+public static partial class WideLog
+{
+    [KakashiLog(LogLevel.Information, "{Prefix}{Text,20010}|{Text,-20010}|")]
+    public static partial void Aligned(this KakashiLogger logger, string prefix, string text);
+}

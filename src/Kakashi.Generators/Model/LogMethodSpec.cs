@@ -14,6 +14,7 @@ internal sealed record LogMethodSpec(
     int EventId,
     string? EventName,
     string Message,
+    EquatableArray<ArgSpec> Args,
     EquatableArray<SegmentSpec> Segments,
     string QualifiedName,
     string Suffix);
@@ -42,16 +43,14 @@ internal enum ArgEncoding
     Exception,
 }
 
-/// <summary>A parameter: declaration pieces, how it is encoded, and the codec expression the drain decodes it with.</summary>
-internal sealed record ParameterSpec(
-    string Name,
-    string Type,
-    string Prefix,
-    ArgEncoding Encoding,
-    string? ValueType,
-    string? Codec,
-    bool IsLogger,
-    string? Format);
+/// <summary>A parameter as declared. The logger and the level parameter are not passed to the record writer.</summary>
+internal sealed record ParameterSpec(string Name, string Type, string Prefix, bool PassToWriter);
 
-/// <summary>A template segment: literal text, or a hole bound to an argument index (index among the encoded arguments).</summary>
+/// <summary>
+/// One argument in the record's payload, in order: which parameter it reads, how it is encoded and the codec the drain
+/// decodes it with. A value formatted on the calling thread appears once per distinct hole format.
+/// </summary>
+internal sealed record ArgSpec(string Name, string Source, ArgEncoding Encoding, string? ValueType, string Codec, string? Format);
+
+/// <summary>A template segment: literal text, or a hole bound to an argument index (index in <see cref="LogMethodSpec.Args"/>).</summary>
 internal sealed record SegmentSpec(bool IsLiteral, string Text, int ArgIndex, int Alignment, string? Format);

@@ -34,7 +34,7 @@ public static class RecordLayout
     public const int HeaderSize = 28;
 
     /// <summary>Records are padded to this alignment.</summary>
-    public const int Alignment = 8;
+    public const int Alignment = 64;
 
     /// <summary>Value of the length field that says "the rest of the ring is unused, continue at offset 0".</summary>
     public const int SkipMarker = -1;

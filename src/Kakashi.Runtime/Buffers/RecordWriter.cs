@@ -1,6 +1,5 @@
 using System;
 using System.ComponentModel;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -15,9 +14,6 @@ namespace Kakashi.Buffers;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public unsafe ref struct RecordWriter
 {
-    /// <summary>Bytes reserved for an argument formatted on the calling thread (a value type that is not unmanaged).</summary>
-    public const int FormattedReserve = 1024;
-
     private readonly ThreadBuffer? _buffer;
     private readonly byte* _start;
     private byte* _pos;
@@ -116,32 +112,28 @@ public unsafe ref struct RecordWriter
         return kept | RecordLayout.TruncatedStringBit;
     }
 
-    /// <summary>
-    /// Formats a value type that holds references (so it cannot be copied raw) on the calling thread, as UTF-8,
-    /// into the space reserved for it (<see cref="FormattedReserve"/> bytes). Longer output is cut with a marker.
-    /// </summary>
-    public void WriteFormatted<T>(T value, string? format) where T : IUtf8SpanFormattable
+    /// <summary>Copies the next <paramref name="length"/> bytes formatted into <see cref="ArgScratch"/> (length-prefixed UTF-8).</summary>
+    public void WriteScratch(int length)
     {
-        var dest = new Span<byte>(_pos + 4, FormattedReserve);
-        int length;
-        bool ok;
-        try
-        {
-            ok = value.TryFormat(dest, out length, format, CultureInfo.InvariantCulture);
-        }
-        catch (Exception)
-        {
-            ok = false;
-            length = 0;
-        }
+        int kept = length;
         int header = length;
-        if (!ok)
+        if (_excess > 0 && length > 0)
         {
-            length = 0;
-            header = RecordLayout.TruncatedStringBit;
+            // cut like a string when the record is larger than the buffer accepts (UTF-8 continuation bytes are not split)
+            int cut = Math.Min(length, _excess);
+            kept = length - cut;
+            var bytes = ArgScratch.Take(length);
+            while (kept > 0 && (bytes[kept] & 0xC0) == 0x80) kept--;
+            _excess -= length - kept;
+            header = kept | RecordLayout.TruncatedStringBit;
             _start[RecordLayout.FlagsOffset] |= (byte)RecordFlags.Truncated;
+            Unsafe.WriteUnaligned(_pos, header);
+            bytes[..kept].CopyTo(new Span<byte>(_pos + 4, kept));
+            _pos += 4 + kept;
+            return;
         }
         Unsafe.WriteUnaligned(_pos, header);
+        ArgScratch.Take(length).CopyTo(new Span<byte>(_pos + 4, length));
         _pos += 4 + length;
     }
 

@@ -26,23 +26,21 @@ internal static class MessageRenderer
                 output.Write(literal);
                 continue;
             }
-            var codec = args[segment.ArgIndex].Codec;
-            if (codec.IsException)
+            var arg = args[segment.ArgIndex];
+            if (arg.IsException)
             {
                 WriteText(ref output, record.GetObject(segment.ArgIndex)?.ToString(), segment.Alignment);
                 continue;
             }
-            WriteArg(ref output, codec, record.GetArgData(segment.ArgIndex), segment.Alignment, segment.Format);
+            var data = record.GetArgData(segment.ArgIndex);
+            if (arg.CanBeNull && arg.Codec.IsNull(data)) WritePadded(ref output, Null, segment.Alignment);
+            else WriteArg(ref output, arg.Codec, data, segment.Alignment, segment.Format);
         }
     }
 
+    /// <summary>Formats a non-null argument, growing the span until it fits, then aligns it.</summary>
     internal static void WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
     {
-        if (codec.IsNull(data))
-        {
-            WritePadded(ref output, Null, alignment);
-            return;
-        }
         int hint = 64;
         while (true)
         {

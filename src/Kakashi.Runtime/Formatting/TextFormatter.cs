@@ -42,7 +42,10 @@ public sealed class TextFormatter : LogFormatter
             {
                 case TokenKind.Literal: output.Write(token.Literal); break;
                 case TokenKind.Message: record.WriteMessage(ref output); break;
-                case TokenKind.Timestamp: output.WriteFormatted(record.Timestamp, token.Format); break;
+                case TokenKind.Timestamp:
+                    if (token.RoundTrip) Formatting.TimestampFormatter.WriteRoundTrip(record.Timestamp, ref output);
+                    else output.WriteFormatted(record.Timestamp, token.Format);
+                    break;
                 case TokenKind.Level: output.Write(LevelName(record.Level, token.LevelStyle)); break;
                 case TokenKind.Category: output.Write(record.CategoryUtf8); break;
                 case TokenKind.EventId: output.WriteFormatted(record.EventId); break;
@@ -102,7 +105,7 @@ public sealed class TextFormatter : LogFormatter
                 string f = format ?? "O";
                 try { _ = DateTime.UnixEpoch.ToString(f, System.Globalization.CultureInfo.InvariantCulture); }
                 catch (FormatException e) { throw new ArgumentException($"Invalid {{Timestamp}} format \"{f}\" in the output template \"{template}\".", nameof(template), e); }
-                return new Token(TokenKind.Timestamp) { Format = f };
+                return new Token(TokenKind.Timestamp) { Format = f, RoundTrip = Formatting.TimestampFormatter.IsRoundTrip(f) };
             case "Level":
                 int style = format switch
                 {
@@ -141,6 +144,7 @@ public sealed class TextFormatter : LogFormatter
         public byte[] Literal { get; private init; } = [];
         public string? Format { get; init; }
         public int LevelStyle { get; init; }
+        public bool RoundTrip { get; init; }
         public static Token Text(string text) => new(TokenKind.Literal) { Literal = Encoding.UTF8.GetBytes(text) };
     }
 }

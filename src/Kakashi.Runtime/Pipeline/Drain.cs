@@ -38,6 +38,8 @@ internal sealed unsafe class Drain
     private readonly Lock _registryLock = new();
     private readonly object?[] _objects = new object?[64];
     private int[] _offsets = new int[64];
+    private LogTemplate? _lastTemplate;
+    private KakashiLogger? _lastLogger;
 
     private ThreadBuffer[] _buffers = [];
     private long[] _limits = [];
@@ -349,8 +351,12 @@ internal sealed unsafe class Drain
         }
         try
         {
-            var template = LogTemplate.FromId(*(int*)(p + RecordLayout.TemplateIdOffset));
-            var logger = _pipeline.LoggerFromId(*(int*)(p + RecordLayout.LoggerIdOffset));
+            int templateId = *(int*)(p + RecordLayout.TemplateIdOffset);
+            var template = _lastTemplate;
+            if (template is null || template.Id != templateId) _lastTemplate = template = LogTemplate.FromId(templateId);
+            int loggerId = *(int*)(p + RecordLayout.LoggerIdOffset);
+            var logger = _lastLogger;
+            if (logger is null || logger._id != loggerId) _lastLogger = logger = _pipeline.LoggerFromId(loggerId);
             if (template is null || logger is null)
             {
                 _formatErrors++;
@@ -359,14 +365,24 @@ internal sealed unsafe class Drain
             var flags = (RecordFlags)p[RecordLayout.FlagsOffset];
             if ((flags & RecordFlags.Truncated) != 0) _truncated++;
             var payload = new ReadOnlySpan<byte>(p + RecordLayout.HeaderSize, length - RecordLayout.HeaderSize);
-            var args = template.Args;
-            if (args.Length > _offsets.Length) _offsets = new int[args.Length];
-            var offsets = _offsets;
-            int offset = 0;
-            for (int i = 0; i < args.Length; i++)
+            int[] offsets;
+            if (template.AllFixed)
             {
-                offsets[i] = offset;
-                offset += args[i].Codec.GetLength(payload[offset..]);
+                offsets = template.FixedOffsets;
+            }
+            else
+            {
+                var args = template.Args;
+                if (args.Length > _offsets.Length) _offsets = new int[args.Length];
+                offsets = _offsets;
+                int offset = 0;
+                for (int i = 0; i < args.Length; i++)
+                {
+                    offsets[i] = offset;
+                    var codec = args[i].Codec;
+                    int fixedLength = codec.FixedLength;
+                    offset += fixedLength >= 0 ? fixedLength : codec.GetLength(payload[offset..]);
+                }
             }
             long raw = *(long*)(p + RecordLayout.TimestampOffset);
             var record = new LogRecord(template, logger, (LogLevel)p[RecordLayout.LevelOffset], _clock.ToUtc(raw), raw,

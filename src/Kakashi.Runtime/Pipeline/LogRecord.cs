@@ -68,7 +68,7 @@ public readonly ref struct LogRecord
         // object slots are taken in argument order by exception arguments
         int slot = 0;
         var args = Template.Args;
-        for (int i = 0; i < argIndex; i++) if (args[i].Codec.IsException) slot++;
+        for (int i = 0; i < argIndex; i++) if (args[i].IsException) slot++;
         return (uint)slot < (uint)_objects.Length ? _objects[slot] : null;
     }
 

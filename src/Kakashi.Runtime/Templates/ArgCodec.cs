@@ -30,6 +30,12 @@ public abstract class ArgCodec
     /// <summary>Bytes the argument occupies at the start of <paramref name="data"/>.</summary>
     public abstract int GetLength(ReadOnlySpan<byte> data);
 
+    /// <summary>The encoded size when it is the same for every value (raw unmanaged values), else -1: lets the drain skip the call.</summary>
+    public virtual int FixedLength => -1;
+
+    /// <summary>False when no encoded value can be null: lets the renderer skip <see cref="IsNull"/>.</summary>
+    public virtual bool CanBeNull => false;
+
     /// <summary>True when the encoded value is null (rendered as <c>(null)</c>).</summary>
     public virtual bool IsNull(ReadOnlySpan<byte> data) => false;
 
@@ -83,6 +89,7 @@ internal sealed class Utf8FormattableCodec<T> : ArgCodec where T : unmanaged, IU
         || !(typeof(T).IsPrimitive || typeof(T) == typeof(decimal)) ? ArgKind.Text : ArgKind.Number;
     public override ArgKind Kind => s_kind;
     public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override unsafe int FixedLength => sizeof(T);
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
         => MemoryMarshal.Read<T>(data).TryFormat(destination, out written, format, CultureInfo.InvariantCulture);
 }
@@ -92,6 +99,7 @@ internal sealed class SpanFormattableCodec<T> : ArgCodec where T : unmanaged, IS
     public static readonly SpanFormattableCodec<T> Instance = new();
     public override ArgKind Kind => ArgKind.Text;
     public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override unsafe int FixedLength => sizeof(T);
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
     {
         Span<char> chars = stackalloc char[512];
@@ -109,6 +117,7 @@ internal sealed class EnumCodec<T> : ArgCodec where T : unmanaged, Enum
     public static readonly EnumCodec<T> Instance = new();
     public override ArgKind Kind => ArgKind.Text;
     public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
+    public override unsafe int FixedLength => sizeof(T);
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
     {
         Span<char> chars = stackalloc char[512];
@@ -124,6 +133,8 @@ internal sealed class NullableCodec(ArgCodec inner, int size) : ArgCodec
     public ArgCodec Inner { get; } = inner;
     public override ArgKind Kind => Inner.Kind;
     public override int GetLength(ReadOnlySpan<byte> data) => 1 + size;
+    public override int FixedLength => 1 + size;
+    public override bool CanBeNull => true;
     public override bool IsNull(ReadOnlySpan<byte> data) => data[0] == 0;
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
         => Inner.TryFormat(data[1..], destination, out written, format);
@@ -134,6 +145,7 @@ internal sealed class BooleanCodec : ArgCodec
     public static readonly BooleanCodec Instance = new();
     public override ArgKind Kind => ArgKind.Boolean;
     public override int GetLength(ReadOnlySpan<byte> data) => 1;
+    public override int FixedLength => 1;
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
     {
         // bool is not IFormattable: the format is ignored, as string.Format does.
@@ -148,6 +160,7 @@ internal sealed class CharCodec : ArgCodec
     public static readonly CharCodec Instance = new();
     public override ArgKind Kind => ArgKind.String;
     public override int GetLength(ReadOnlySpan<byte> data) => 2;
+    public override int FixedLength => 2;
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
     {
         char c = (char)BinaryPrimitives.ReadUInt16LittleEndian(data);
@@ -167,6 +180,7 @@ internal sealed class StringCodec : ArgCodec
         return header == RecordLayout.NullString ? 4 : 4 + (header & ~RecordLayout.TruncatedStringBit) * 2;
     }
 
+    public override bool CanBeNull => true;
     public override bool IsNull(ReadOnlySpan<byte> data) => MemoryMarshal.Read<int>(data) == RecordLayout.NullString;
 
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
@@ -217,6 +231,7 @@ internal sealed class ExceptionCodec : ArgCodec
     public static readonly ExceptionCodec Instance = new();
     public override ArgKind Kind => ArgKind.Exception;
     public override int GetLength(ReadOnlySpan<byte> data) => 0;
+    public override int FixedLength => 0;
     internal override bool IsException => true;
     // Rendered by the message renderer from the record's object slots; nothing in the payload.
     public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)

@@ -29,10 +29,16 @@ public sealed class LogTemplate
         Message = message;
         Segments = segments;
         Args = args;
+        FixedOffsets = new int[args.Length];
+        int offset = 0;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i].Codec.IsException && ExceptionArg < 0) ExceptionArg = i;
+            if (args[i].IsException && ExceptionArg < 0) ExceptionArg = i;
+            FixedOffsets[i] = offset;
+            int fixedLength = args[i].Codec.FixedLength;
+            offset = offset < 0 || fixedLength < 0 ? -1 : offset + fixedLength;
         }
+        AllFixed = offset >= 0;
         lock (s_lock)
         {
             Id = ++s_count; // ids start at 1: a zeroed header never names a template
@@ -65,6 +71,12 @@ public sealed class LogTemplate
     /// <summary>The encoded arguments, in the order they appear in a record's payload.</summary>
     public TemplateArg[] Args { get; }
 
+    /// <summary>Payload offset of each argument, valid when <see cref="AllFixed"/>.</summary>
+    internal int[] FixedOffsets { get; }
+
+    /// <summary>True when every argument has a fixed size, so <see cref="FixedOffsets"/> holds every offset.</summary>
+    internal bool AllFixed { get; }
+
     /// <summary>Index in <see cref="Args"/> of the exception rendered after the message, or -1.</summary>
     public int ExceptionArg { get; } = -1;
 
@@ -92,7 +104,13 @@ public sealed class TemplateArg
         Name = name;
         NameUtf8 = Encoding.UTF8.GetBytes(name);
         Codec = codec;
+        CanBeNull = codec.CanBeNull;
+        IsException = codec.IsException;
     }
+
+    // the codec's constant answers, read without a virtual call per record
+    internal readonly bool CanBeNull;
+    internal readonly bool IsException;
 
     public string Name { get; }
     internal byte[] NameUtf8 { get; }

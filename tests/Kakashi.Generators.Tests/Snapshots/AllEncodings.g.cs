@@ -55,18 +55,21 @@ namespace Demo
         {
             try
             {
-                string? __text_g = g?.ToString();
-                var __w = __logger.BeginRecord(__kakashiTemplate_All_E562DDF9, __level, global::System.Runtime.CompilerServices.Unsafe.SizeOf<decimal>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<int>() + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + global::Kakashi.Buffers.RecordWriter.SizeOf(e) + 4 + global::Kakashi.Buffers.RecordWriter.FormattedReserve + global::Kakashi.Buffers.RecordWriter.SizeOf(__text_g) + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::System.DateTimeOffset>() + 4 + global::Kakashi.Buffers.RecordWriter.FormattedReserve);
+                global::Kakashi.Buffers.ArgScratch.Reset();
+                int __length5 = global::Kakashi.Buffers.ArgScratch.Append(f, null);
+                string? __text6 = global::Kakashi.Buffers.ArgText.Format(g, null);
+                int __length8 = global::Kakashi.Buffers.ArgScratch.Append(i, "X");
+                var __w = __logger.BeginRecord(__kakashiTemplate_All_E562DDF9, __level, global::System.Runtime.CompilerServices.Unsafe.SizeOf<decimal>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<int>() + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + global::Kakashi.Buffers.RecordWriter.SizeOf(e) + 4 + __length5 + global::Kakashi.Buffers.RecordWriter.SizeOf(__text6) + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::System.DateTimeOffset>() + 4 + __length8);
                 if (!__w.IsActive) return;
                 __w.Write<decimal>(a);
                 __w.WriteNullable<int>(b);
                 __w.Write<global::Demo.Side>(c);
                 __w.WriteNullable<global::Demo.Side>(d);
                 __w.WriteChars(e);
-                __w.WriteFormatted(f, null);
-                __w.WriteString(__text_g);
+                __w.WriteScratch(__length5);
+                __w.WriteString(__text6);
                 __w.Write<global::System.DateTimeOffset>(h);
-                __w.WriteFormatted(i, "X");
+                __w.WriteScratch(__length8);
                 __w.Commit();
             }
             catch (global::System.Exception __e)
