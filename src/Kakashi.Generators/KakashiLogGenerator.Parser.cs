@@ -228,6 +228,8 @@ public sealed partial class KakashiLogGenerator
 
         private static int Bind(string name, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
         {
+            // Serilog-style capture hints ({@Value}, {$Value}) bind like MEL's generator binds them: by the name after the sigil
+            if (name.Length > 1 && (name[0] == '@' || name[0] == '$')) name = name.Substring(1);
             for (int i = 0; i < parameters.Length; i++) if (parameters[i].Name == name) return i;
             for (int i = 0; i < parameters.Length; i++) if (string.Equals(parameters[i].Name, name, StringComparison.OrdinalIgnoreCase)) return i;
             return -1;

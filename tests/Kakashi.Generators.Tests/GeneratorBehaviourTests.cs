@@ -56,3 +56,22 @@ public class GeneratorBehaviourTests
         Assert.Equal(2, sources.Select(s => s.HintName).Distinct().Count());
     }
 }
+
+public class SigilBindingTests
+{
+    [Fact]
+    public void Serilog_style_sigils_bind_to_the_parameter()
+    {
+        var (sources, diagnostics) = GeneratorHarness.Run("""
+            using Kakashi;
+            using Microsoft.Extensions.Logging;
+            public static partial class C
+            {
+                [KakashiLog(LogLevel.Information, "{@Value} and {$Other}")]
+                public static partial void M(KakashiLogger l, int value, string other);
+            }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Contains("TemplateSegment.Hole(\"@Value\", 0, 0, null)", Assert.Single(sources).SourceText.ToString(), System.StringComparison.Ordinal);
+    }
+}

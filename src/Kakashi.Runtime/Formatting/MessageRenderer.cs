@@ -38,44 +38,41 @@ internal static class MessageRenderer
         }
     }
 
-    /// <summary>Formats a non-null argument, growing the span until it fits, then aligns it.</summary>
+    /// <summary>Formats a non-null argument, growing the span until the value and its padding fit, then aligns it.</summary>
     internal static void WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
     {
-        int hint = 64;
+        int hint = 64 + Math.Abs(alignment);
         while (true)
         {
-            var dest = output.GetSpan(hint + Math.Abs(alignment));
-            if (codec.TryFormat(data, dest, out int written, format))
+            var dest = output.GetSpan(hint);
+            if (!codec.TryFormat(data, dest, out int written, format))
             {
-                if (alignment != 0) Align(ref output, dest, written, alignment);
-                else output.Advance(written);
+                hint = dest.Length * 2;
+                continue;
+            }
+            if (alignment == 0)
+            {
+                output.Advance(written);
                 return;
             }
-            hint = dest.Length * 2;
-        }
-    }
-
-    private static void Align(ref Utf8Writer output, Span<byte> dest, int written, int alignment)
-    {
-        int chars = CountChars(dest[..written]);
-        int width = Math.Abs(alignment);
-        int pad = width - chars;
-        if (pad <= 0)
-        {
-            output.Advance(written);
+            // padding is counted in UTF-16 chars, but non-ASCII values take more bytes than chars: make sure both fit
+            int pad = Math.Abs(alignment) - CountChars(dest[..written]);
+            if (pad > 0 && written + pad > dest.Length)
+            {
+                hint = written + pad;
+                continue;
+            }
+            if (pad > 0 && alignment > 0)
+            {
+                dest[..written].CopyTo(dest[pad..]);
+                dest[..pad].Fill((byte)' ');
+            }
+            else if (pad > 0)
+            {
+                dest.Slice(written, pad).Fill((byte)' ');
+            }
+            output.Advance(written + Math.Max(pad, 0));
             return;
-        }
-        if (alignment > 0)
-        {
-            // right-align: the span has room for the padding (requested with the alignment added)
-            dest[..written].CopyTo(dest[pad..]);
-            dest[..pad].Fill((byte)' ');
-            output.Advance(written + pad);
-        }
-        else
-        {
-            dest.Slice(written, pad).Fill((byte)' ');
-            output.Advance(written + pad);
         }
     }
 

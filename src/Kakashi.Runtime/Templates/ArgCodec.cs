@@ -56,7 +56,8 @@ public abstract class ArgCodec
 public static class ArgCodecs
 {
     /// <summary>An unmanaged value type copied raw and formatted with <see cref="IUtf8SpanFormattable"/> (numbers, decimal, DateTime, Guid, user structs...).</summary>
-    public static ArgCodec Utf8Formattable<T>() where T : unmanaged, IUtf8SpanFormattable => Utf8FormattableCodec<T>.Instance;
+    public static ArgCodec Utf8Formattable<T>() where T : unmanaged, IUtf8SpanFormattable
+        => typeof(T) == typeof(double) ? DoubleCodec.Instance : Utf8FormattableCodec<T>.Instance;
 
     /// <summary>An unmanaged value type copied raw and formatted with <see cref="ISpanFormattable"/>, then transcoded.</summary>
     public static ArgCodec SpanFormattable<T>() where T : unmanaged, ISpanFormattable => SpanFormattableCodec<T>.Instance;

@@ -1,0 +1,82 @@
+using System;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Kakashi.Templates;
+
+/// <summary>
+/// <see cref="double"/> arguments. Without a format, values that are short decimals (prices, quantities, rates: at most
+/// six fraction digits, between 1e-4 and 1e15) are written by a fast path that produces exactly the shortest round-trip
+/// text .NET writes; everything else goes through <see cref="double.TryFormat(Span{byte}, out int, ReadOnlySpan{char}, IFormatProvider?)"/>.
+/// </summary>
+internal sealed class DoubleCodec : ArgCodec
+{
+    public static readonly DoubleCodec Instance = new();
+
+    private static readonly double[] Powers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    private static readonly long[] IntPowers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+    public override ArgKind Kind => ArgKind.Number;
+    public override int GetLength(ReadOnlySpan<byte> data) => sizeof(double);
+    public override int FixedLength => sizeof(double);
+
+    public override bool TryFormat(ReadOnlySpan<byte> data, Span<byte> destination, out int written, ReadOnlySpan<char> format)
+    {
+        double value = MemoryMarshal.Read<double>(data);
+        if (format.IsEmpty && TryFormatShortDecimal(value, destination, out written)) return true;
+        return value.TryFormat(destination, out written, format, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The shortest round-trip text of <paramref name="value"/> when it is a short decimal; false to use the general path.</summary>
+    internal static bool TryFormatShortDecimal(double value, Span<byte> destination, out int written)
+    {
+        written = 0;
+        double a = Math.Abs(value);
+        if (!(a >= 1e-4 && a < 1e15)) return false; // zero, NaN, infinities and exponent notation: general path
+        for (int k = 0; k < Powers.Length; k++)
+        {
+            double scale = Powers[k];
+            double scaled = a * scale;
+            if (scaled >= 9007199254740992.0) return false; // 2^53: no longer exact
+            double m = Math.Round(scaled);
+            if (m / scale != a) continue;
+            // unique at this length: a neighbour that also round-trips would make the choice depend on the exact value
+            if ((m - 1) / scale == a || (m + 1) / scale == a) return false;
+            return Write(value < 0, (long)m, k, destination, out written);
+        }
+        return false;
+    }
+
+    private static bool Write(bool negative, long mantissa, int fractionDigits, Span<byte> destination, out int written)
+    {
+        written = 0;
+        long integer = mantissa / IntPowers[fractionDigits];
+        long fraction = mantissa - integer * IntPowers[fractionDigits];
+        if (fractionDigits > 0)
+        {
+            // the shortest text has no trailing zero in the fraction (k is minimal, so fraction % 10 != 0)
+            if (fraction % 10 == 0) return false;
+        }
+        int pos = 0;
+        if (negative)
+        {
+            if (destination.Length < 1) return false;
+            destination[pos++] = (byte)'-';
+        }
+        if (!integer.TryFormat(destination[pos..], out int n, default, CultureInfo.InvariantCulture)) return false;
+        pos += n;
+        if (fractionDigits > 0)
+        {
+            if (destination.Length < pos + 1 + fractionDigits) return false;
+            destination[pos++] = (byte)'.';
+            for (int i = fractionDigits - 1; i >= 0; i--)
+            {
+                destination[pos + i] = (byte)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            pos += fractionDigits;
+        }
+        written = pos;
+        return true;
+    }
+}
