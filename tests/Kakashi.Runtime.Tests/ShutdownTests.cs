@@ -120,3 +120,71 @@ public class ShutdownTests
         return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 }
+
+public class FileWriterTests
+{
+    [Theory]
+    [InlineData(FsyncPolicy.None)]
+    [InlineData(FsyncPolicy.EveryFlush)]
+    [InlineData(FsyncPolicy.Interval)]
+    public async Task Every_fsync_policy_writes_everything(FsyncPolicy policy)
+    {
+        var writer = new AsyncFileWriter(Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"), "sub", "fsync.log"))
+        {
+            Fsync = policy,
+            FsyncInterval = TimeSpan.FromMilliseconds(10),
+            BatchSize = 4096,
+        };
+        await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Formatter = new TextFormatter("{Message}{NewLine}"), Writers = [writer], FlushOnProcessExit = false }))
+        {
+            var logger = pipeline.CreateLogger("F");
+            for (int i = 0; i < 5000; i++) logger.Seq(1, i);
+            await pipeline.FlushAllAsync();
+            Assert.Equal(5000, File.ReadAllLines(writer.Path).Length);
+            Assert.True(writer.FlushCount >= 1);
+            Assert.Equal(new FileInfo(writer.Path).Length, writer.BytesWritten);
+        }
+        Assert.Equal(5000, File.ReadAllLines(writer.Path).Length);
+        Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(writer.Path))!, recursive: true);
+    }
+
+    [Fact]
+    public async Task Flush_interval_makes_records_visible_without_FlushAllAsync()
+    {
+        var writer = new AsyncFileWriter(Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"), "interval.log")) { FlushInterval = TimeSpan.FromMilliseconds(100) };
+        await using var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Formatter = new TextFormatter("{Message}{NewLine}"), Writers = [writer], FlushOnProcessExit = false });
+        pipeline.CreateLogger("F").Seq(1, 1);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (new FileInfo(writer.Path).Length == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal("T1 N1", File.ReadAllText(writer.Path).TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task Appends_to_an_existing_file()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"), "append.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "existing\n");
+        await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Formatter = new TextFormatter("{Message}{NewLine}"), Writers = [new AsyncFileWriter(path)], FlushOnProcessExit = false }))
+        {
+            pipeline.CreateLogger("F").Seq(2, 2);
+        }
+        Assert.Equal(["existing", "T2 N2"], File.ReadAllLines(path));
+    }
+
+    [Fact]
+    public async Task Two_writers_receive_the_same_records()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
+        var a = new AsyncFileWriter(Path.Combine(folder, "a.log"));
+        var b = new AsyncFileWriter(Path.Combine(folder, "b.log"));
+        await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Formatter = new TextFormatter("{Message}{NewLine}"), Writers = [a, b], FlushOnProcessExit = false }))
+        {
+            var logger = pipeline.CreateLogger("F");
+            for (int i = 0; i < 20_000; i++) logger.Seq(3, i);
+        }
+        var linesA = File.ReadAllLines(a.Path);
+        Assert.Equal(20_000, linesA.Length);
+        Assert.Equal(linesA, File.ReadAllLines(b.Path));
+    }
+}
