@@ -119,3 +119,49 @@ public class WideAlignmentTests
         Assert.Equal([expected], await log.ReadLinesAsync());
     }
 }
+
+/// <summary>The renderer at the edge of a writer's span: a wide non-ASCII value whose padding does not fit in what is left.</summary>
+public class RendererSpanEdgeTests
+{
+    private sealed class FixedSpans(int capacity) : System.Buffers.IBufferWriter<byte>
+    {
+        private readonly System.IO.MemoryStream _done = new();
+        private readonly byte[] _buffer = new byte[capacity];
+        private int _written;
+
+        public string Text => System.Text.Encoding.UTF8.GetString(_done.ToArray()) + System.Text.Encoding.UTF8.GetString(_buffer, 0, _written);
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new NotSupportedException();
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            if (_buffer.Length - _written < Math.Max(sizeHint, 1))
+            {
+                _done.Write(_buffer, 0, _written);
+                _written = 0;
+                if (sizeHint > _buffer.Length) throw new InvalidOperationException("larger than the buffer");
+            }
+            return _buffer.AsSpan(_written);
+        }
+    }
+
+    [Theory]
+    [InlineData(20010)]
+    [InlineData(-20010)]
+    public void Padding_of_wide_text_that_nearly_fills_the_span_is_not_lost(int alignment)
+    {
+        string prefix = new('p', 5531);
+        string euros = new('€', 20000);
+        var spans = new FixedSpans(64 * 1024);
+        var writer = new Utf8Writer(spans);
+        writer.Write(prefix.AsSpan());
+        var data = new byte[4 + euros.Length * 2];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(data, euros.Length);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(euros.AsSpan()).CopyTo(data.AsSpan(4));
+        Kakashi.Formatting.MessageRenderer.WriteArg(ref writer, Kakashi.Templates.ArgCodecs.String, data, alignment, null);
+        writer.Commit();
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0}{1," + alignment + "}", prefix, euros), spans.Text);
+    }
+}

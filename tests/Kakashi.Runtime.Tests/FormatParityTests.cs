@@ -124,12 +124,10 @@ public sealed class ParityFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Log.DisposeAsync();
 }
 
-/// <summary>A writer with one fixed-size buffer (as a file writer has): spans end where the buffer ends.</summary>
-internal sealed class FixedBufferWriter(int capacity) : LogWriter, System.Buffers.IBufferWriter<byte>
+/// <summary>A writer keeping what it is given in memory (the batches the drain formats, in order).</summary>
+internal sealed class FixedBufferWriter(int capacity) : LogWriter
 {
-    private readonly MemoryStream _flushed = new();
-    private byte[] _buffer = new byte[capacity];
-    private int _written;
+    private readonly MemoryStream _flushed = new(capacity);
 
     public string Text
     {
@@ -139,56 +137,19 @@ internal sealed class FixedBufferWriter(int capacity) : LogWriter, System.Buffer
         }
     }
 
-    protected internal override System.Buffers.IBufferWriter<byte> Output => this;
-
     protected internal override void Open()
     {
     }
 
-    protected internal override System.Threading.Tasks.ValueTask OnBatchWrittenAsync(System.Threading.CancellationToken cancellationToken) => default;
-
-    protected internal override System.Threading.Tasks.ValueTask FlushAsync(System.Threading.CancellationToken cancellationToken)
+    protected internal override System.Threading.Tasks.ValueTask WriteAsync(ReadOnlyMemory<byte> batch, System.Threading.CancellationToken cancellationToken)
     {
-        WriteOut();
+        lock (_flushed) _flushed.Write(batch.Span);
         return default;
     }
 
-    public override System.Threading.Tasks.ValueTask DisposeAsync()
-    {
-        WriteOut();
-        return default;
-    }
+    protected internal override System.Threading.Tasks.ValueTask FlushAsync(System.Threading.CancellationToken cancellationToken) => default;
 
-    public void Advance(int count)
-    {
-        if ((uint)count > (uint)(_buffer.Length - _written)) throw new ArgumentOutOfRangeException(nameof(count));
-        _written += count;
-    }
-
-    public Memory<byte> GetMemory(int sizeHint = 0)
-    {
-        Ensure(sizeHint);
-        return _buffer.AsMemory(_written);
-    }
-
-    public Span<byte> GetSpan(int sizeHint = 0)
-    {
-        Ensure(sizeHint);
-        return _buffer.AsSpan(_written);
-    }
-
-    private void Ensure(int sizeHint)
-    {
-        if (_buffer.Length - _written >= Math.Max(sizeHint, 1)) return;
-        WriteOut();
-        if (_buffer.Length < sizeHint) _buffer = new byte[sizeHint];
-    }
-
-    private void WriteOut()
-    {
-        lock (_flushed) _flushed.Write(_buffer, 0, _written);
-        _written = 0;
-    }
+    public override System.Threading.Tasks.ValueTask DisposeAsync() => default;
 }
 
 internal sealed record ParityCase(string Name, Action<KakashiLogger> Kakashi, Func<string> Mel, string? Culture = null);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -35,7 +36,7 @@ public sealed unsafe class ThreadBuffer
 
     private Cursors _c;
 
-    internal ThreadBuffer(AsyncPipeline pipeline, int capacity, int objectSlots, Thread owner)
+    internal ThreadBuffer(AsyncPipeline pipeline, int capacity, int objectSlots, Thread owner, PipelineSettings settings)
     {
         if (capacity < 1024 || (capacity & (capacity - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(capacity));
         _memory = GC.AllocateArray<byte>(capacity, pinned: true);
@@ -48,58 +49,134 @@ public sealed unsafe class ThreadBuffer
         Pipeline = pipeline;
         Owner = owner;
         ThreadId = owner.ManagedThreadId;
+        _strategy = settings.Strategy;
+        _dropThreshold = settings.DropThreshold;
+        // the fast path's fill limit: Block waits only when full; the dropping strategies act above their threshold
+        _limit = _strategy == DropStrategy.Block ? capacity : settings.DropThreshold;
+        DiscardTarget = Math.Max(0, settings.DropThreshold - capacity / 8);
     }
+
+    private readonly long[] _droppedByLevel = new long[7];
+    private readonly DropStrategy _strategy;
+    private readonly long _dropThreshold;
+    private readonly long _limit;
+
+    /// <summary>Set by the producer (drop-oldest, priority): the drain skips head records below this level until the fill is at most <see cref="DiscardTarget"/>.</summary>
+    internal volatile int DiscardBelow;
+    internal readonly long DiscardTarget;
 
     // ---------------------------------------------------------------- producer side
 
-    /// <summary>Claims <paramref name="size"/> contiguous bytes (a multiple of the alignment). Null when the pipeline stopped while waiting.</summary>
+    /// <summary>
+    /// Claims <paramref name="size"/> contiguous bytes (a multiple of the alignment) for a record of <paramref name="level"/>.
+    /// Null when the backpressure strategy dropped the record (counted here) or the pipeline stopped while waiting (counted by the pipeline).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte* Claim(int size)
+    internal byte* Claim(int size, int level)
     {
         long pos = _c.WritePos;
         long offset = pos & Mask;
-        if (offset + size <= Capacity && pos + size - _c.ConsumedCache <= Capacity)
+        if (offset + size <= Capacity && pos + size - _c.ConsumedCache <= _limit)
         {
             // Warm the line a few records ahead: after a pause the hardware prefetcher has lost the stream, and the
             // line was last touched by the drain's core.
             if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0(Base + ((pos + PrefetchDistance) & Mask));
             return Base + offset;
         }
-        return ClaimSlow(size);
+        return ClaimSlow(size, level);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private byte* ClaimSlow(int size)
+    private byte* ClaimSlow(int size, int level)
     {
         var spinner = new SpinWait();
-        while (true)
+        long blockedSince = 0;
+        try
         {
-            long pos = _c.WritePos;
-            long offset = pos & Mask;
-            long contiguous = Capacity - offset;
-            long need = size <= contiguous ? size : contiguous + size;
-            if (pos + need - _c.ConsumedCache > Capacity)
+            while (true)
             {
-                _c.ConsumedCache = Volatile.Read(ref _c.Consumed);
-                if (pos + need - _c.ConsumedCache > Capacity)
+                long pos = _c.WritePos;
+                long offset = pos & Mask;
+                long contiguous = Capacity - offset;
+                long need = size <= contiguous ? size : contiguous + size;
+                long fill = pos + need - _c.ConsumedCache;
+                if (fill > _limit)
                 {
-                    // Full: block until the drain frees space (no record is lost), unless the pipeline stopped.
-                    if (!Pipeline.CanProducerWait) return null;
-                    Pipeline.OnProducerBlocked();
-                    spinner.SpinOnce(sleep1Threshold: -1);
-                    if (spinner.Count > 40) Thread.Sleep(1);
+                    _c.ConsumedCache = Volatile.Read(ref _c.Consumed);
+                    fill = pos + need - _c.ConsumedCache;
+                }
+                if (fill > _limit)
+                {
+                    switch (Decide(fill, level))
+                    {
+                        case Decision.Drop:
+                            _droppedByLevel[Math.Min(level, 6)]++;
+                            Volatile.Write(ref _c.DroppedTotal, _c.DroppedTotal + 1);
+                            return null;
+                        case Decision.Wait:
+                            // wait for the drain to free (or skip) space: no record is lost, unless the pipeline stopped
+                            if (!Pipeline.CanProducerWait)
+                            {
+                                Pipeline.CountRejected();
+                                return null;
+                            }
+                            if (blockedSince == 0)
+                            {
+                                blockedSince = Stopwatch.GetTimestamp();
+                                _c.Waits++;
+                            }
+                            Pipeline.WakeDrain();
+                            spinner.SpinOnce(sleep1Threshold: -1);
+                            if (spinner.Count > 40) Thread.Sleep(1);
+                            continue;
+                    }
+                }
+                if (size > contiguous)
+                {
+                    // The record does not fit before the end: mark the tail unused and continue at offset 0.
+                    *(int*)(Base + offset) = RecordLayout.SkipMarker;
+                    _c.WritePos = pos + contiguous;
+                    Volatile.Write(ref _c.Published, _c.WritePos);
                     continue;
                 }
+                return Base + offset;
             }
-            if (size > contiguous)
-            {
-                // The record does not fit before the end: mark the tail unused and continue at offset 0.
-                *(int*)(Base + offset) = RecordLayout.SkipMarker;
-                _c.WritePos = pos + contiguous;
-                Volatile.Write(ref _c.Published, _c.WritePos);
-                continue;
-            }
-            return Base + offset;
+        }
+        finally
+        {
+            if (blockedSince != 0) Volatile.Write(ref _c.BlockedTicks, _c.BlockedTicks + (Stopwatch.GetTimestamp() - blockedSince));
+        }
+    }
+
+    private enum Decision { Proceed, Drop, Wait }
+
+    /// <summary>The strategy's answer for a record of <paramref name="level"/> that would bring the fill to <paramref name="fill"/> (above the fast-path limit).</summary>
+    private Decision Decide(long fill, int level)
+    {
+        switch (_strategy)
+        {
+            case DropStrategy.DropNewest:
+                return Decision.Drop;
+            case DropStrategy.DropOldest:
+                // make room by skipping the oldest records; this record goes in as soon as it fits
+                DiscardBelow = int.MaxValue;
+                Pipeline.WakeDrain();
+                return fill <= Capacity ? Decision.Proceed : Decision.Wait;
+            case DropStrategy.Priority:
+                if (level < (int)Microsoft.Extensions.Logging.LogLevel.Error)
+                {
+                    // Trace sheds above the threshold, Debug a quarter of the way to full, Information half, Warning three quarters
+                    long band = _dropThreshold + (Capacity - _dropThreshold) * Math.Max(level, 0) / 4;
+                    if (fill > band) return Decision.Drop;
+                    return fill <= Capacity ? Decision.Proceed : Decision.Drop;
+                }
+                if (fill <= Capacity) return Decision.Proceed;
+                // Error/Critical and no room: have the drain skip lower-level records at the head; block if there are none
+                DiscardBelow = (int)Microsoft.Extensions.Logging.LogLevel.Error;
+                Pipeline.WakeDrain();
+                return Decision.Wait;
+            default:
+                return Decision.Wait;
         }
     }
 
@@ -122,7 +199,7 @@ public sealed unsafe class ThreadBuffer
         while (slot - Volatile.Read(ref _c.ObjectsConsumed) >= _objects.Length)
         {
             if (!Pipeline.CanProducerWait) return false;
-            Pipeline.OnProducerBlocked();
+            Pipeline.WakeDrain();
             spinner.SpinOnce(sleep1Threshold: -1);
             if (spinner.Count > 40) Thread.Sleep(1);
         }
@@ -132,6 +209,16 @@ public sealed unsafe class ThreadBuffer
 
     /// <summary>Records accepted by this buffer (producer-owned counter, read racily by metrics).</summary>
     internal long Accepted => Volatile.Read(ref _c.Accepted);
+
+    /// <summary>Records the strategy dropped at the caller.</summary>
+    internal long DroppedTotal => Volatile.Read(ref _c.DroppedTotal);
+
+    internal long DroppedAt(int level) => Volatile.Read(ref _droppedByLevel[level]);
+
+    /// <summary>Calls that had to wait for space, and the time they waited (Stopwatch ticks).</summary>
+    internal long Waits => Volatile.Read(ref _c.Waits);
+
+    internal long BlockedTicks => Volatile.Read(ref _c.BlockedTicks);
 
     // ---------------------------------------------------------------- consumer side
 
@@ -171,6 +258,9 @@ public sealed unsafe class ThreadBuffer
         [FieldOffset(72)] public long ConsumedCache;
         [FieldOffset(80)] public long Accepted;
         [FieldOffset(88)] public long ObjectsWritten;
+        [FieldOffset(96)] public long DroppedTotal;
+        [FieldOffset(104)] public long Waits;
+        [FieldOffset(112)] public long BlockedTicks;
         // producer writes, consumer reads
         [FieldOffset(160)] public long Published;
         // consumer writes, producer reads

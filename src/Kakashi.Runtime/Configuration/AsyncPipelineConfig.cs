@@ -39,7 +39,34 @@ public sealed class AsyncPipelineConfig
     /// Bytes of the ring buffer each logging thread gets (a power of two, 4 KiB to 1 GiB). Default 1 MiB. A record may use up to
     /// half of it; larger records have their strings cut with a visible marker and are counted as truncated.
     /// </summary>
-    public int BufferSize { get; set; } = 1024 * 1024;
+    public int BufferSize
+    {
+        get => _bufferSize;
+        set
+        {
+            _bufferSize = value;
+            _bufferSizeSet = true;
+        }
+    }
+
+    private int _bufferSize = 1024 * 1024;
+    private bool _bufferSizeSet;
+
+    /// <summary>What a logging call does when its thread's ring is (nearly) full. Default: block, nothing lost.</summary>
+    public BackpressureConfig Backpressure { get; set; } = new();
+
+    /// <summary>
+    /// Bytes of formatted records each writer's stage may hold before the writer's own policy applies (its
+    /// <see cref="LogWriter.Backpressure"/>); a writer's <see cref="LogWriter.QueueLimit"/> overrides it. At least
+    /// <see cref="BufferSize"/>. Default 4 MiB.
+    /// </summary>
+    public long BackpressureLimit { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Default flush interval of the file writers that do not set their own. Default 1 s.</summary>
+    public TimeSpan? FlushInterval { get; set; }
+
+    /// <summary>The clock of retries, circuit breakers and rate limits (tests inject a fake one). Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Exception references (one per exception argument) each thread may have in flight (a power of two). Default 1024.</summary>
     public int ObjectSlots { get; set; } = 1024;
@@ -56,12 +83,19 @@ public sealed class AsyncPipelineConfig
     /// <summary>Flush and close on <see cref="AppDomain.ProcessExit"/>. Default true.</summary>
     public bool FlushOnProcessExit { get; set; } = true;
 
-    internal void Validate()
+    internal PipelineSettings Validate()
     {
         if (MinLevel < LogLevel.Trace || MinLevel > LogLevel.None)
             throw new ArgumentOutOfRangeException(nameof(MinLevel), MinLevel, "MinLevel must be a LogLevel from Trace to None.");
         if (BufferSize < MinBufferSize || BufferSize > MaxBufferSize || (BufferSize & (BufferSize - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, $"BufferSize must be a power of two from {MinBufferSize} to {MaxBufferSize} bytes.");
+        ArgumentNullException.ThrowIfNull(Backpressure, nameof(Backpressure));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        var (buffer, warning, drop) = Backpressure.Resolve(BufferSize, _bufferSizeSet);
+        if (BackpressureLimit < buffer)
+            throw new ArgumentOutOfRangeException(nameof(BackpressureLimit), BackpressureLimit, $"BackpressureLimit must be at least the buffer size ({buffer} bytes): a writer's stage must hold a ring's worth of records.");
+        if (FlushInterval is { } interval && (interval <= TimeSpan.Zero || interval > TimeSpan.FromHours(1)))
+            throw new ArgumentOutOfRangeException(nameof(FlushInterval), interval, "FlushInterval must be greater than zero and at most one hour.");
         if (ObjectSlots < 16 || ObjectSlots > 1 << 20 || (ObjectSlots & (ObjectSlots - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(ObjectSlots), ObjectSlots, "ObjectSlots must be a power of two from 16 to 1048576.");
         if (MaxBatchRecords < 1)
@@ -77,6 +111,8 @@ public sealed class AsyncPipelineConfig
             if (Writers[i] is null) throw new ArgumentException($"Writers[{i}] is null.", nameof(Writers));
             for (int j = 0; j < i; j++)
                 if (ReferenceEquals(Writers[i], Writers[j])) throw new ArgumentException($"Writers[{i}] is the same writer as Writers[{j}].", nameof(Writers));
+            Writers[i].ValidateStage($"Writers[{i}]");
         }
+        return new PipelineSettings { BufferSize = buffer, WarningThreshold = warning, DropThreshold = drop, Strategy = Backpressure.DropStrategy };
     }
 }

@@ -27,6 +27,9 @@ public ref struct Utf8Writer
         _committed = 0;
     }
 
+    /// <summary>Bytes left in the current span before the cursor asks the underlying writer for more.</summary>
+    public readonly int Available => _span.Length - _pos;
+
     /// <summary>Bytes written through this cursor (committed or not).</summary>
     public readonly long BytesWritten => _committed + _pos;
 

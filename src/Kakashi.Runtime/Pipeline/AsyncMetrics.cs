@@ -5,14 +5,32 @@ namespace Kakashi;
 /// <summary>A snapshot of an <see cref="AsyncPipeline"/>'s counters (<see cref="AsyncPipeline.GetMetrics"/>).</summary>
 public sealed class AsyncMetrics
 {
-    /// <summary>Records accepted into ring buffers by logging calls.</summary>
+    /// <summary>Logging calls that passed the level check while the pipeline accepted records (written to a ring, or dropped by the strategy).</summary>
     public long LogsAccepted { get; init; }
 
     /// <summary>Records formatted and handed to the writers.</summary>
     public long LogsProcessed { get; init; }
 
-    /// <summary>Records discarded. The core pipeline blocks when full, so this stays 0 until a dropping policy exists.</summary>
+    /// <summary>Records lost to the callers' backpressure strategy: <see cref="DroppedAtCaller"/> + <see cref="DroppedInRing"/>.</summary>
     public long LogsDropped { get; init; }
+
+    /// <summary>Records the strategy dropped on the calling thread (drop-newest, priority shedding).</summary>
+    public long DroppedAtCaller { get; init; }
+
+    /// <summary>Records the drain skipped in a ring at the caller's request (drop-oldest, priority making room for errors).</summary>
+    public long DroppedInRing { get; init; }
+
+    /// <summary>Drops by <see cref="Microsoft.Extensions.Logging.LogLevel"/> (index = level).</summary>
+    public System.Collections.Generic.IReadOnlyList<long> DroppedByLevel { get; init; } = new long[7];
+
+    /// <summary>Total time callers spent waiting for space (Block, and Priority for Error/Critical).</summary>
+    public TimeSpan BlockedTime { get; init; }
+
+    /// <summary>When the first file writer last flushed, if it has.</summary>
+    public DateTimeOffset? LastFlushTime { get; init; }
+
+    /// <summary>Each writer's counters, in configuration order.</summary>
+    public System.Collections.Generic.IReadOnlyList<WriterMetrics> Writers { get; init; } = [];
 
     /// <summary>Logging calls made after shutdown began (ignored, never thrown).</summary>
     public long LogsRejected { get; init; }
@@ -35,15 +53,42 @@ public sealed class AsyncMetrics
     /// <summary>Thread buffers currently registered.</summary>
     public int ThreadBuffers { get; init; }
 
-    /// <summary>Writer flushes done by the drain.</summary>
+    /// <summary>Flushes done by the file writers.</summary>
     public long FlushCount { get; init; }
-
-    /// <summary>Writer operations that threw (reported on stderr; the pipeline keeps running).</summary>
-    public long WriterErrors { get; init; }
 
     /// <summary>Records formatting failed for (reported on stderr; the record is skipped).</summary>
     public long FormatErrors { get; init; }
 
     /// <summary>Mean duration of a flush.</summary>
     public TimeSpan AverageFlushTime { get; init; }
+}
+
+/// <summary>One writer's counters. For each writer: <c>Received = Written + Dropped + Failed + Queued</c> (records).</summary>
+public sealed class WriterMetrics
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>Records that reached this writer's stage, plus records dropped or filtered before it (so the books balance per writer).</summary>
+    public long Received { get; init; }
+
+    /// <summary>Records the writer wrote successfully.</summary>
+    public long Written { get; init; }
+
+    /// <summary>Records dropped by backpressure (callers' rings, this stage's policy, an open circuit) or filtered.</summary>
+    public long Dropped { get; init; }
+
+    /// <summary>Records in batches whose write failed after every retry.</summary>
+    public long Failed { get; init; }
+
+    /// <summary>Retries made.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Records waiting in the stage.</summary>
+    public long Queued { get; init; }
+
+    public long QueueBytes { get; init; }
+
+    public long QueueLimit { get; init; }
+
+    public BreakerState BreakerState { get; init; }
 }

@@ -22,6 +22,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     [ThreadStatic] private static List<ThreadBuffer>? t_buffers;
 
     private readonly AsyncPipelineConfig _config;
+    private readonly PipelineSettings _settings;
     private readonly Drain _drain;
     private readonly Lock _loggersLock = new();
     private readonly Dictionary<string, KakashiLogger> _loggers = new(StringComparer.Ordinal);
@@ -32,7 +33,6 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     private volatile bool _accepting = true;
     private volatile bool _drainRunning;
     private long _rejected;
-    private long _producerWaits;
     private long _loggingErrors;
     private int _disposeStarted;
 
@@ -41,7 +41,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     public AsyncPipeline(AsyncPipelineConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
+        _settings = config.Validate();
         _config = config;
         var formatter = config.Formatter ?? new TextFormatter();
         var writers = new LogWriter[config.Writers.Count];
@@ -56,7 +56,11 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
             for (int i = 0; i < opened; i++) writers[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
-        _drain = new Drain(this, formatter, writers, config);
+        if (config.FlushInterval is { } interval)
+        {
+            foreach (var w in writers) if (w is AsyncFileWriter file) file.DefaultFlushInterval = interval;
+        }
+        _drain = new Drain(this, formatter, writers, config, _settings);
         _drainRunning = true;
         _drain.Start();
         if (config.FlushOnProcessExit)
@@ -99,7 +103,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Completes when every record accepted before the call has been formatted, handed to every writer and flushed
-    /// (and fsynced where the writer's policy says so).
+    /// (and fsynced where the writer's policy says so). A writer marked hung is not waited for. The report of records
+    /// dropped since the last report is written first, so the reported counts add up to <see cref="AsyncMetrics.LogsDropped"/>.
     /// </summary>
     public Task FlushAllAsync(CancellationToken cancellationToken = default)
     {
@@ -108,7 +113,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Current counters.</summary>
-    public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _producerWaits), Interlocked.Read(ref _loggingErrors));
+    public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _loggingErrors));
 
     // ------------------------------------------------------------------ logging path
 
@@ -122,8 +127,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         int size = RecordLayout.HeaderSize + payloadSize;
         int excess = 0;
         if (size > buffer.MaxRecordSize) excess = TooLarge(ref size, buffer.MaxRecordSize);
-        byte* p = buffer.Claim(RecordLayout.Align(size));
-        if (p == null) return Reject();
+        byte* p = buffer.Claim(RecordLayout.Align(size), (int)level);
+        if (p == null) return default; // dropped by the backpressure strategy, or the pipeline stopped: counted where it happened
 
         Unsafe.WriteUnaligned(p + RecordLayout.TemplateIdOffset, template.Id);
         Unsafe.WriteUnaligned(p + RecordLayout.TimestampOffset, KakashiClock.GetTimestamp());
@@ -144,9 +149,11 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private RecordWriter Reject()
     {
-        Interlocked.Increment(ref _rejected);
+        CountRejected();
         return default;
     }
+
+    internal void CountRejected() => Interlocked.Increment(ref _rejected);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ThreadBuffer? GetThreadBufferSlow()
@@ -162,7 +169,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         }
         if (found is null)
         {
-            found = new ThreadBuffer(this, _config.BufferSize, _config.ObjectSlots, Thread.CurrentThread);
+            found = new ThreadBuffer(this, _settings.BufferSize, _config.ObjectSlots, Thread.CurrentThread, _settings);
             _drain.Register(found);
             list.Add(found);
         }
@@ -187,11 +194,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     /// <summary>A producer may wait for space only while the drain is running to free it.</summary>
     internal bool CanProducerWait => _drainRunning;
 
-    internal void OnProducerBlocked()
-    {
-        Interlocked.Increment(ref _producerWaits);
-        _drain.Wake();
-    }
+    internal void WakeDrain() => _drain.Wake();
 
     // ------------------------------------------------------------------ shutdown
 

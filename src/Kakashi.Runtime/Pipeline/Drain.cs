@@ -1,8 +1,6 @@
 using System;
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Kakashi.Buffers;
@@ -13,9 +11,10 @@ using Microsoft.Extensions.Logging;
 namespace Kakashi.Pipeline;
 
 /// <summary>
-/// The single consumer: one dedicated thread that reads every thread buffer in batches, merges records by timestamp,
-/// formats them straight into the writers' memory and tells the writers when a batch ends. It allocates nothing per
-/// record in steady state.
+/// The single consumer of the rings: one dedicated thread that reads every thread's ring in batches, merges records by
+/// timestamp, formats them once into shared batches (<see cref="Chunk"/>) and queues each batch to every writer's
+/// stage. It allocates nothing per record in steady state. It also applies the drain side of backpressure (skipping
+/// records the callers asked to discard) and writes the pipeline's own records (drops, warnings, writer failures).
 /// </summary>
 /// <remarks>
 /// Ordering: records of one thread keep their order (one SPSC ring per thread). Across threads the drain does a k-way
@@ -25,21 +24,29 @@ namespace Kakashi.Pipeline;
 /// </remarks>
 internal sealed unsafe class Drain
 {
+    private const int SealThreshold = 32 * 1024;
+
     private readonly AsyncPipeline _pipeline;
     private readonly LogFormatter _formatter;
-    private readonly LogWriter[] _writers;
     private readonly AsyncPipelineConfig _config;
+    private readonly PipelineSettings _settings;
     private readonly ClockConverter _clock = new();
-    private readonly ArrayBufferWriter<byte>? _fanOut;
+    private readonly WriterStage[] _stages;
+    private readonly ChunkPool _pool;
+    private readonly ChunkWriter _chunks;
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
+    private readonly ConcurrentQueue<FlushRequest> _flushRequests = new();
+    private readonly ConcurrentQueue<(WriterStage Stage, Exception Error)> _problems = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _registryLock = new();
     private readonly object?[] _objects = new object?[64];
+    private readonly PayloadBuilder _payload = new();
     private int[] _offsets = new int[64];
     private LogTemplate? _lastTemplate;
     private KakashiLogger? _lastLogger;
+    private KakashiLogger? _backpressureLogger;
+    private KakashiLogger? _errorLogger;
 
     private ThreadBuffer[] _buffers = [];
     private long[] _limits = [];
@@ -49,29 +56,48 @@ internal sealed unsafe class Drain
     // counters (written by the drain thread, read racily by GetMetrics)
     private long _processed;
     private long _truncated;
-    private long _acceptedByRetired;
-    private long _flushes;
-    private long _flushTicks;
-    private long _writerErrors;
+    private long _discarded;
+    private readonly long[] _discardedByLevel = new long[7];
+    private readonly RetiredCounters _retired = new();
+    private long _reportedDrops;
+    private long _upstreamCounted;
     private long _formatErrors;
     private long _allocated;
+    private long _lastDropReport;
+    private long _lastBufferWarning;
+    private int _stderrReports;
 
-    /// <summary>Bytes the drain thread has allocated since it started (tests prove the steady state allocates nothing).</summary>
-    internal long AllocatedBytes => Volatile.Read(ref _allocated);
-
-    public Drain(AsyncPipeline pipeline, LogFormatter formatter, LogWriter[] writers, AsyncPipelineConfig config)
+    public Drain(AsyncPipeline pipeline, LogFormatter formatter, LogWriter[] writers, AsyncPipelineConfig config, PipelineSettings settings)
     {
         _pipeline = pipeline;
         _formatter = formatter;
-        _writers = writers;
         _config = config;
-        if (writers.Length > 1) _fanOut = new ArrayBufferWriter<byte>(256 * 1024);
+        _settings = settings;
+        // enough batches to fill the largest writer stage, plus the one being formatted: made once, reused forever
+        long largestStage = config.BackpressureLimit;
+        foreach (var w in writers) largestStage = Math.Max(largestStage, w.QueueLimit ?? 0);
+        int needed = (int)Math.Min(256, largestStage / Chunk.DefaultSize + 2);
+        _pool = new ChunkPool(Chunk.DefaultSize, max: needed, prefill: needed);
+        _chunks = new ChunkWriter(_pool.Rent());
+        _stages = new WriterStage[writers.Length];
+        for (int i = 0; i < writers.Length; i++)
+            _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider);
         _thread = new Thread(Run) { IsBackground = true, Name = "Kakashi drain" };
     }
 
     public Task Completion => _completion.Task;
 
-    public void Start() => _thread.Start();
+    internal long AllocatedBytes => Volatile.Read(ref _allocated);
+
+    internal WriterStage[] Stages => _stages;
+
+    public void Start()
+    {
+        _backpressureLogger = _pipeline.CreateLogger(InternalRecords.BackpressureCategory);
+        _errorLogger = _pipeline.CreateLogger(InternalRecords.ErrorCategory);
+        foreach (var stage in _stages) stage.Start();
+        _thread.Start();
+    }
 
     public void Register(ThreadBuffer buffer)
     {
@@ -94,39 +120,69 @@ internal sealed unsafe class Drain
 
     public Task RequestFlush(CancellationToken cancellationToken)
     {
-        var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var request = new FlushRequest(_stages.Length);
         _flushRequests.Enqueue(request);
         _wake.Set();
-        if (_completion.Task.IsCompleted) request.TrySetResult(); // raced with shutdown, which flushed everything
-        return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
+        if (_completion.Task.IsCompleted) request.Completion.TrySetResult(); // raced with shutdown, which flushed everything
+        return cancellationToken.CanBeCanceled ? request.Completion.Task.WaitAsync(cancellationToken) : request.Completion.Task;
     }
 
-    public AsyncMetrics GetMetrics(long rejected, long producerWaits, long loggingErrors)
+    /// <summary>A writer failed (called from its stage's loop): an Error record to the other writers, and a line on stderr.</summary>
+    public void ReportWriterProblem(WriterStage stage, Exception error)
+    {
+        _problems.Enqueue((stage, error));
+        ToStderr(stage.Writer.Name, error);
+        _wake.Set();
+    }
+
+    // ------------------------------------------------------------------ metrics
+
+    public AsyncMetrics GetMetrics(long rejected, long loggingErrors)
     {
         var buffers = Volatile.Read(ref _buffers);
-        long accepted = Volatile.Read(ref _acceptedByRetired), fill = 0, capacity = 0;
+        var totals = _retired.Snapshot();
+        long fill = 0, capacity = 0;
         foreach (var b in buffers)
         {
-            accepted += b.Accepted;
+            totals.Add(b);
             fill += b.Fill;
             capacity += b.Capacity;
         }
-        long flushes = Volatile.Read(ref _flushes);
+        var byLevel = new long[7];
+        for (int i = 0; i < 7; i++) byLevel[i] = totals.DroppedByLevel[i] + Volatile.Read(ref _discardedByLevel[i]);
+        long discarded = Volatile.Read(ref _discarded);
+        var writers = new WriterMetrics[_stages.Length];
+        long flushes = 0, flushTicks = 0;
+        for (int i = 0; i < _stages.Length; i++)
+        {
+            writers[i] = _stages[i].GetMetrics();
+            if (_stages[i].Writer is AsyncFileWriter file)
+            {
+                flushes += file.FlushCount;
+                flushTicks += file.FlushTicks;
+            }
+        }
         return new AsyncMetrics
         {
-            LogsAccepted = accepted,
+            LogsAccepted = totals.Accepted + totals.Dropped,
             LogsProcessed = Volatile.Read(ref _processed),
+            LogsDropped = totals.Dropped + discarded,
+            DroppedAtCaller = totals.Dropped,
+            DroppedInRing = discarded,
+            DroppedByLevel = byLevel,
             LogsRejected = rejected,
             LoggingErrors = loggingErrors,
             LogsTruncated = Volatile.Read(ref _truncated),
-            ProducerWaits = producerWaits,
+            ProducerWaits = totals.Waits,
+            BlockedTime = Stopwatch.GetElapsedTime(0, totals.BlockedTicks),
             BufferSize = fill,
             BufferCapacity = capacity,
             ThreadBuffers = buffers.Length,
             FlushCount = flushes,
-            WriterErrors = Volatile.Read(ref _writerErrors),
+            AverageFlushTime = flushes == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, flushTicks / flushes),
+            LastFlushTime = _stages.Length > 0 && _stages[0].Writer is AsyncFileWriter f0 ? f0.LastFlush : null,
             FormatErrors = Volatile.Read(ref _formatErrors),
-            AverageFlushTime = flushes == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, Volatile.Read(ref _flushTicks) / flushes),
+            Writers = writers,
         };
     }
 
@@ -142,11 +198,8 @@ internal sealed unsafe class Drain
             {
                 bool stopping = _stopping;
                 int processed = DrainAvailable();
-                if (processed > 0)
-                {
-                    idle = 0;
-                    NotifyBatch();
-                }
+                if (processed > 0) idle = 0;
+                if (!_problems.IsEmpty) WriteProblems();
                 if (!_flushRequests.IsEmpty) ServeFlushRequests();
                 if (stopping)
                 {
@@ -156,9 +209,7 @@ internal sealed unsafe class Drain
                 if (Stopwatch.GetElapsedTime(lastHousekeeping).TotalMilliseconds >= 100)
                 {
                     lastHousekeeping = Stopwatch.GetTimestamp();
-                    NotifyBatch(); // lets writers flush on their interval
-                    _clock.Recalibrate();
-                    RetireDeadBuffers();
+                    Housekeeping();
                 }
                 Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
                 if (processed == 0) Wait(idle++);
@@ -166,15 +217,23 @@ internal sealed unsafe class Drain
         }
         catch (Exception e)
         {
-            ReportError("drain", e);
+            ToStderr("drain", e);
         }
         finally
         {
-            CloseWriters();
+            CloseStages();
             _pipeline.OnDrainStopped();
-            while (_flushRequests.TryDequeue(out var request)) request.TrySetResult();
+            while (_flushRequests.TryDequeue(out var request)) request.Completion.TrySetResult();
             _completion.TrySetResult();
         }
+    }
+
+    private void Housekeeping()
+    {
+        _clock.Recalibrate();
+        RetireDeadBuffers();
+        ReportBackpressure(force: false);
+        foreach (var stage in _stages) stage.Tick();
     }
 
     private void Wait(int idle)
@@ -203,28 +262,25 @@ internal sealed unsafe class Drain
         }
     }
 
-    /// <summary>Stop: keep draining until the buffers stay empty across a short grace period (in-flight producers), then flush.</summary>
+    /// <summary>Stop: keep draining until the rings stay empty across a short grace period (in-flight producers), then flush.</summary>
     private void FinalDrain()
     {
         int quiet = 0;
         while (quiet < 3)
         {
-            if (DrainAvailable() > 0)
-            {
-                NotifyBatch();
-                quiet = 0;
-            }
+            if (DrainAvailable() > 0) quiet = 0;
             else
             {
                 quiet++;
                 Thread.Sleep(1);
             }
         }
-        FlushWriters();
-        ServeFlushRequests();
+        if (!_problems.IsEmpty) WriteProblems();
+        ReportBackpressure(force: true);
+        ServeFlushRequests(final: true);
     }
 
-    private void ServeFlushRequests()
+    private void ServeFlushRequests(bool final = false)
     {
         // Everything published before the requests were made is below the current published positions.
         var buffers = Volatile.Read(ref _buffers);
@@ -236,10 +292,31 @@ internal sealed unsafe class Drain
             bool reached = true;
             for (int i = 0; i < buffers.Length; i++) if (buffers[i].ReadPos < targets[i]) { reached = false; break; }
             if (reached) break;
-            if (DrainAvailable() > 0) NotifyBatch();
+            DrainAvailable();
         }
-        FlushWriters();
-        for (int i = 0; i < pending && _flushRequests.TryDequeue(out var request); i++) request.TrySetResult();
+        if (!final) ReportBackpressure(force: true);
+        Seal();
+        SyncUpstreamCounts();
+        if (final && pending == 0)
+        {
+            var closing = new FlushRequest(_stages.Length);
+            SendFlush(closing);
+            return;
+        }
+        for (int i = 0; i < pending && _flushRequests.TryDequeue(out var request); i++) SendFlush(request);
+    }
+
+    private void SendFlush(FlushRequest request)
+    {
+        foreach (var stage in _stages)
+        {
+            if (stage.IsHung)
+            {
+                request.Signal(); // a hung writer cannot flush: do not make the caller wait for it
+                continue;
+            }
+            stage.EnqueueMarker(new Chunk(null, 0) { Flush = request });
+        }
     }
 
     // ------------------------------------------------------------------ reading
@@ -264,10 +341,13 @@ internal sealed unsafe class Drain
             heads[i] = Peek(buffers[i], limits[i]);
             if (heads[i] != long.MaxValue) live++;
         }
-        if (live == 0) return 0;
+        if (live == 0)
+        {
+            Release(buffers, k);
+            return 0;
+        }
 
-        IBufferWriter<byte> target = _fanOut ?? _writers[0].Output;
-        var output = new Utf8Writer(target);
+        var output = new Utf8Writer(_chunks);
         int max = _config.MaxBatchRecords;
         int count = 0;
         while (count < max)
@@ -287,32 +367,40 @@ internal sealed unsafe class Drain
             int stride = Process(buffer, ref output);
             buffer.ReadPos += stride;
             heads[pick] = Peek(buffer, limits[pick]);
-            if ((++count & 1023) == 0) Release(buffers, k);
+            count++;
+            if (output.Available < SealThreshold)
+            {
+                output.Commit();
+                Seal();
+                output = new Utf8Writer(_chunks);
+            }
+            if ((count & 1023) == 0) Release(buffers, k);
         }
         output.Commit();
         Release(buffers, k);
         _processed += count;
-
-        if (_fanOut is not null && _fanOut.WrittenCount > 0)
-        {
-            foreach (var writer in _writers)
-            {
-                try
-                {
-                    var o = writer.Output;
-                    var span = o.GetSpan(_fanOut.WrittenCount);
-                    _fanOut.WrittenSpan.CopyTo(span);
-                    o.Advance(_fanOut.WrittenCount);
-                }
-                catch (Exception e)
-                {
-                    _writerErrors++;
-                    ReportError(writer.Name, e);
-                }
-            }
-            _fanOut.ResetWrittenCount();
-        }
+        Seal();
         return count;
+    }
+
+    /// <summary>Hands the current batch to every writer stage and starts a new one.</summary>
+    private void Seal(int excludedStage = -1)
+    {
+        var chunk = _chunks.Current;
+        if (chunk.Length == 0) return;
+        chunk.ExcludedStage = excludedStage;
+        int receivers = excludedStage >= 0 ? _stages.Length - 1 : _stages.Length;
+        _chunks.Current = _pool.Rent();
+        if (receivers == 0)
+        {
+            _pool.Return(chunk);
+            return;
+        }
+        chunk.SetReferences(receivers);
+        foreach (var stage in _stages)
+        {
+            if (stage.Index != excludedStage) stage.Enqueue(chunk);
+        }
     }
 
     private static void Release(ThreadBuffer[] buffers, int k)
@@ -320,8 +408,11 @@ internal sealed unsafe class Drain
         for (int i = 0; i < k; i++) buffers[i].ReleaseConsumed();
     }
 
-    /// <summary>The timestamp of the next record of <paramref name="buffer"/>, skipping the unused tail; MaxValue when none.</summary>
-    private static long Peek(ThreadBuffer buffer, long limit)
+    /// <summary>
+    /// The timestamp of the next record of <paramref name="buffer"/>, skipping the unused tail and the records its producer
+    /// asked the drain to discard (drop-oldest, priority); MaxValue when none.
+    /// </summary>
+    private long Peek(ThreadBuffer buffer, long limit)
     {
         while (buffer.ReadPos < limit)
         {
@@ -331,6 +422,25 @@ internal sealed unsafe class Drain
             {
                 buffer.ReadPos += buffer.Capacity - (buffer.ReadPos & buffer.Mask);
                 continue;
+            }
+            int discardBelow = buffer.DiscardBelow;
+            if (discardBelow != 0)
+            {
+                int level = p[RecordLayout.LevelOffset];
+                if (level < discardBelow && buffer.ReadPublished() - buffer.ReadPos > buffer.DiscardTarget)
+                {
+                    int objects = *(ushort*)(p + RecordLayout.ObjectsOffset);
+                    for (int i = 0; i < objects; i++) buffer.TakeObject();
+                    buffer.ReadPos += RecordLayout.Align(length);
+                    _discarded++;
+                    _discardedByLevel[Math.Min(level, 6)]++;
+                    continue;
+                }
+                if (buffer.ReadPublished() - buffer.ReadPos <= buffer.DiscardTarget || level >= discardBelow)
+                {
+                    buffer.DiscardBelow = 0; // done, or the head is a record this strategy keeps: format it normally
+                    buffer.ReleaseConsumed();
+                }
             }
             return *(long*)(p + RecordLayout.TimestampOffset);
         }
@@ -388,11 +498,12 @@ internal sealed unsafe class Drain
             var record = new LogRecord(template, logger, (LogLevel)p[RecordLayout.LevelOffset], _clock.ToUtc(raw), raw,
                 *(int*)(p + RecordLayout.ThreadIdOffset), flags, payload, offsets, objects);
             _formatter.Format(in record, ref output);
+            _chunks.Current.Records++;
         }
         catch (Exception e)
         {
             _formatErrors++;
-            ReportError("formatter", e);
+            ToStderr("formatter", e);
         }
         finally
         {
@@ -401,65 +512,124 @@ internal sealed unsafe class Drain
         return RecordLayout.Align(length);
     }
 
+    // ------------------------------------------------------------------ the pipeline's own records
+
+    /// <summary>"Dropped N records due to backpressure" with the exact count since the last report, at most once a second (always when forced).</summary>
+    private void ReportBackpressure(bool force)
+    {
+        long dropped = TotalDrops();
+        long delta = dropped - _reportedDrops;
+        if (delta > 0 && (force || Stopwatch.GetElapsedTime(_lastDropReport) >= TimeSpan.FromSeconds(1)))
+        {
+            _reportedDrops = dropped;
+            _lastDropReport = Stopwatch.GetTimestamp();
+            _payload.Reset();
+            _payload.Int64(delta).String(_settings.Strategy.ToString());
+            WriteInternal(InternalRecords.Dropped, _backpressureLogger!, LogLevel.Warning, default, -1);
+        }
+        if (_settings.WarningThreshold < _settings.BufferSize && Stopwatch.GetElapsedTime(_lastBufferWarning) >= TimeSpan.FromSeconds(1))
+        {
+            foreach (var b in Volatile.Read(ref _buffers))
+            {
+                long fill = b.Fill;
+                if (fill < _settings.WarningThreshold) continue;
+                _lastBufferWarning = Stopwatch.GetTimestamp();
+                _payload.Reset();
+                _payload.Int64(fill).Int64(b.Capacity);
+                WriteInternal(InternalRecords.BufferWarning, _backpressureLogger!, LogLevel.Warning, default, -1);
+                break;
+            }
+        }
+        SyncUpstreamCounts();
+    }
+
+    /// <summary>Records that never reached the stages (dropped at the caller or skipped in the ring): counted in every writer's books.</summary>
+    private void SyncUpstreamCounts()
+    {
+        long dropped = TotalDrops();
+        long delta = dropped - _upstreamCounted;
+        if (delta <= 0) return;
+        _upstreamCounted = dropped;
+        foreach (var stage in _stages) stage.CountUpstream(delta);
+    }
+
+    private long TotalDrops()
+    {
+        long total = _retired.Dropped + _discarded;
+        foreach (var b in Volatile.Read(ref _buffers)) total += b.DroppedTotal;
+        return total;
+    }
+
+    private void WriteProblems()
+    {
+        while (_problems.TryDequeue(out var problem))
+        {
+            _payload.Reset();
+            _payload.String(problem.Stage.Writer.Name).String(problem.Error.Message).Object();
+            _objects[0] = problem.Error;
+            WriteInternal(InternalRecords.WriterFailed, _errorLogger!, LogLevel.Error, _objects.AsSpan(0, 1), problem.Stage.Index);
+            _objects[0] = null;
+        }
+    }
+
+    private void WriteInternal(LogTemplate template, KakashiLogger logger, LogLevel level, ReadOnlySpan<object?> objects, int excludedStage)
+    {
+        Seal(); // the pipeline's record goes in a batch of its own (it may skip one writer)
+        var output = new Utf8Writer(_chunks);
+        try
+        {
+            long raw = KakashiClock.GetTimestamp();
+            var record = new LogRecord(template, logger, level, _clock.ToUtc(raw), raw, Environment.CurrentManagedThreadId,
+                RecordFlags.None, _payload.Payload, _payload.Offsets, objects);
+            _formatter.Format(in record, ref output);
+            output.Commit();
+            _chunks.Current.Records++;
+        }
+        catch (Exception e)
+        {
+            _formatErrors++;
+            ToStderr("formatter", e);
+        }
+        Seal(excludedStage);
+    }
+
     // ------------------------------------------------------------------ writers
 
-    private void NotifyBatch()
+    private void CloseStages()
     {
-        foreach (var writer in _writers)
+        Seal();
+        foreach (var stage in _stages) stage.Close();
+        var all = new Task[_stages.Length];
+        for (int i = 0; i < _stages.Length; i++) all[i] = _stages[i].Completion;
+        bool finished;
+        try
         {
+            finished = Task.WaitAll(all, _config.ShutdownTimeout);
+        }
+        catch (AggregateException)
+        {
+            finished = true;
+        }
+        foreach (var stage in _stages)
+        {
+            if (!stage.Completion.IsCompleted)
+            {
+                var m = stage.GetMetrics();
+                ToStderr(stage.Writer.Name, new TimeoutException($"The writer did not finish within the shutdown timeout ({_config.ShutdownTimeout}): {m.Queued} queued records were not written."));
+                stage.Abort();
+                continue;
+            }
             try
             {
-                long start = Stopwatch.GetTimestamp();
-                var pending = writer.OnBatchWrittenAsync(CancellationToken.None);
-                if (!pending.IsCompletedSuccessfully)
-                {
-                    pending.AsTask().GetAwaiter().GetResult();
-                    _flushes++;
-                    _flushTicks += Stopwatch.GetTimestamp() - start;
-                }
+                var dispose = stage.Writer.DisposeAsync();
+                if (!dispose.IsCompletedSuccessfully) dispose.AsTask().Wait(_config.ShutdownTimeout);
             }
             catch (Exception e)
             {
-                _writerErrors++;
-                ReportError(writer.Name, e);
+                ToStderr(stage.Writer.Name, e);
             }
         }
-    }
-
-    private void FlushWriters()
-    {
-        foreach (var writer in _writers)
-        {
-            try
-            {
-                long start = Stopwatch.GetTimestamp();
-                var pending = writer.FlushAsync(CancellationToken.None);
-                if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
-                _flushes++;
-                _flushTicks += Stopwatch.GetTimestamp() - start;
-            }
-            catch (Exception e)
-            {
-                _writerErrors++;
-                ReportError(writer.Name, e);
-            }
-        }
-    }
-
-    private void CloseWriters()
-    {
-        foreach (var writer in _writers)
-        {
-            try
-            {
-                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                _writerErrors++;
-                ReportError(writer.Name, e);
-            }
-        }
+        _ = finished;
     }
 
     private void RetireDeadBuffers()
@@ -476,21 +646,72 @@ internal sealed unsafe class Drain
                 var next = new ThreadBuffer[current.Length - 1];
                 Array.Copy(current, 0, next, 0, index);
                 Array.Copy(current, index + 1, next, index, current.Length - index - 1);
-                _acceptedByRetired += b.Accepted;
+                _retired.Retire(b);
                 Volatile.Write(ref _buffers, next);
             }
         }
     }
 
-    private static void ReportError(string source, Exception e)
+    private void ToStderr(string source, Exception e)
     {
+        if (Interlocked.Increment(ref _stderrReports) > 1000) return; // a writer failing in a loop must not flood stderr
         try
         {
             Console.Error.WriteLine($"[kakashi] {source} failed: {e}");
         }
         catch (Exception)
         {
-            // stderr is gone: nothing more to do
+            // stderr is gone: the error record and the metrics remain
+        }
+    }
+}
+
+/// <summary>The counters of rings whose threads ended (their rings are gone, their counts stay).</summary>
+internal sealed class RetiredCounters
+{
+    private readonly Lock _lock = new();
+    private Totals _totals = new();
+
+    public long Dropped
+    {
+        get
+        {
+            lock (_lock) return _totals.Dropped;
+        }
+    }
+
+    public void Retire(ThreadBuffer buffer)
+    {
+        lock (_lock) _totals.Add(buffer);
+    }
+
+    public Totals Snapshot()
+    {
+        lock (_lock) return _totals.Clone();
+    }
+
+    internal sealed class Totals
+    {
+        public long Accepted;
+        public long Dropped;
+        public long Waits;
+        public long BlockedTicks;
+        public long[] DroppedByLevel = new long[7];
+
+        public void Add(ThreadBuffer b)
+        {
+            Accepted += b.Accepted;
+            Dropped += b.DroppedTotal;
+            Waits += b.Waits;
+            BlockedTicks += b.BlockedTicks;
+            for (int i = 0; i < 7; i++) DroppedByLevel[i] += b.DroppedAt(i);
+        }
+
+        public Totals Clone()
+        {
+            var copy = (Totals)MemberwiseClone();
+            copy.DroppedByLevel = (long[])DroppedByLevel.Clone();
+            return copy;
         }
     }
 }
