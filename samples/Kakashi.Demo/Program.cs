@@ -70,7 +70,7 @@ long records = metrics.LogsProcessed;
 Console.WriteLine($"Kakashi demo: {threads} threads x {perThread:N0} calls (1 in 10 below MinLevel), clock {KakashiClock.Source}");
 Console.WriteLine($"  records written : {records:N0} in {elapsed.TotalMilliseconds:N0} ms -> {(records - 50_000) / elapsed.TotalSeconds / 1e6:N2} M records/s (calls returned after {Stopwatch.GetElapsedTime(start, produced).TotalMilliseconds:N0} ms)");
 Console.WriteLine($"  caller latency  : p50 {Ns(all[all.Length / 2]):N0} ns, p99 {Ns(all[(int)(all.Length * 0.99)]):N0} ns (OrderFilled, includes ~25 ns of Stopwatch overhead)");
-Console.WriteLine($"  producer waits  : {metrics.ProducerWaits:N0} (buffer full), truncated {metrics.LogsTruncated}, errors {metrics.WriterErrors + metrics.FormatErrors}");
+Console.WriteLine($"  producer waits  : {metrics.ProducerWaits:N0} (buffer full), truncated {metrics.LogsTruncated}, failed writes {metrics.Writers[0].Failed}, format errors {metrics.FormatErrors}");
 Console.WriteLine($"  output          : {path} ({new FileInfo(path).Length / 1e6:N1} MB)");
 Console.WriteLine("  first lines     :");
 using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))

@@ -190,7 +190,34 @@ public sealed partial class KakashiLogGenerator
         /// <summary>The single KakashiLogger field, property or primary-constructor parameter of the type (or its bases).</summary>
         private static string? FindLoggerMember(INamedTypeSymbol type, INamedTypeSymbol loggerType, CancellationToken cancellationToken)
         {
-            var found = new List<string>();
+            var found = FindLoggerMembers(type, loggerType, cancellationToken);
+            return found.Count == 1 ? found[0].Expression : null;
+        }
+
+        /// <summary>A place an instance log method can take its logger from.</summary>
+        internal readonly struct LoggerMember
+        {
+            public LoggerMember(string expression, ISymbol? symbol, Location location)
+            {
+                Expression = expression;
+                Symbol = symbol;
+                Location = location;
+            }
+
+            /// <summary>What the generated code reads (<c>this._logger</c>, or a primary-constructor parameter's name).</summary>
+            public string Expression { get; }
+            /// <summary>The field or property; null for a primary-constructor parameter.</summary>
+            public ISymbol? Symbol { get; }
+            public Location Location { get; }
+        }
+
+        /// <summary>
+        /// The KakashiLogger fields and properties of the type (or, when it has none, of the nearest base that has some),
+        /// else its KakashiLogger primary-constructor parameters. The generator needs exactly one; the analyzers report the rest.
+        /// </summary>
+        internal static List<LoggerMember> FindLoggerMembers(INamedTypeSymbol type, INamedTypeSymbol loggerType, CancellationToken cancellationToken)
+        {
+            var found = new List<LoggerMember>();
             for (var t = type; t is not null && found.Count == 0; t = t.BaseType)
             {
                 foreach (var member in t.GetMembers())
@@ -203,11 +230,11 @@ public sealed partial class KakashiLogGenerator
                         IPropertySymbol p => p.Type,
                         _ => null,
                     };
-                    if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, loggerType)) found.Add("this." + Escape(member.Name));
+                    if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, loggerType))
+                        found.Add(new LoggerMember("this." + Escape(member.Name), member, member.Locations.FirstOrDefault() ?? Location.None));
                 }
             }
-            if (found.Count == 1) return found[0];
-            if (found.Count > 1) return null;
+            if (found.Count > 0) return found;
 
             // primary constructor parameter (captured by the generated method)
             foreach (var reference in type.DeclaringSyntaxReferences)
@@ -219,14 +246,15 @@ public sealed partial class KakashiLogGenerator
                         if (parameter.Type is null) continue;
                         string typeText = parameter.Type.ToString();
                         if (typeText == "KakashiLogger" || typeText.EndsWith(".KakashiLogger", StringComparison.Ordinal))
-                            found.Add(Escape(parameter.Identifier.ValueText));
+                            found.Add(new LoggerMember(Escape(parameter.Identifier.ValueText), null, parameter.Identifier.GetLocation()));
                     }
                 }
             }
-            return found.Count == 1 ? found[0] : null;
+            return found;
         }
 
-        private static int Bind(string name, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
+        /// <summary>The parameter a hole binds to (exact name first, then ignoring case; a Serilog sigil is skipped), or -1.</summary>
+        internal static int Bind(string name, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters)
         {
             // Serilog-style capture hints ({@Value}, {$Value}) bind like MEL's generator binds them: by the name after the sigil
             if (name.Length > 1 && (name[0] == '@' || name[0] == '$')) name = name.Substring(1);
@@ -310,7 +338,7 @@ public sealed partial class KakashiLogGenerator
             return false;
         }
 
-        private static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+        internal static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
         {
             for (var t = type; t is not null; t = t.BaseType) if (SymbolEqualityComparer.Default.Equals(t, baseType)) return true;
             return false;

@@ -36,7 +36,26 @@ internal static class TemplateParser
         public List<object> Segments { get; } = new List<object>(); // string (literal, unescaped) or Hole
         public List<Hole> Holes { get; } = new List<Hole>();
         /// <summary>Null when the template is valid; otherwise what is wrong with it.</summary>
-        public string? Error { get; set; }
+        public string? Error { get; private set; }
+        /// <summary>Where in the template the error is (the analyzers point at it); -1 without an error.</summary>
+        public int ErrorStart { get; private set; } = -1;
+        public int ErrorLength { get; private set; }
+
+        /// <summary>Keeps the first error.</summary>
+        public void SetError(string error, int start, int length)
+        {
+            if (Error is not null) return;
+            Error = error;
+            ErrorStart = start;
+            ErrorLength = length;
+        }
+
+        public void ClearError()
+        {
+            Error = null;
+            ErrorStart = -1;
+            ErrorLength = 0;
+        }
     }
 
     public static Result Parse(string template)
@@ -66,14 +85,14 @@ internal static class TemplateParser
                 int alignEnd = colon < 0 || colon > close ? close : colon;
                 string text = template.Substring(delimiter + 1, alignEnd - delimiter - 1).Trim();
                 if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out alignment))
-                    result.Error ??= $"the alignment '{text}' of hole '{name}' is not an integer";
+                    result.SetError($"the alignment '{text}' of hole '{name}' is not an integer", delimiter + 1, alignEnd - delimiter - 1);
                 delimiter = alignEnd;
             }
             if (delimiter < close && template[delimiter] == ':')
             {
                 format = template.Substring(delimiter + 1, close - delimiter - 1);
             }
-            if (name.Length == 0) result.Error ??= "a hole has no name ('{}')";
+            if (name.Length == 0) result.SetError("a hole has no name ('{}')", open, close - open + 1);
             var hole = new Hole(name, alignment, format, open, close - open + 1);
             if (literal.Length > 0)
             {
@@ -90,7 +109,7 @@ internal static class TemplateParser
             // MEL renders a template without holes verbatim (no string.Format pass): "{{" stays "{{"
             result.Segments.Clear();
             if (template.Length > 0) result.Segments.Add(template);
-            result.Error = null;
+            result.ClearError();
         }
         return result;
     }
@@ -106,7 +125,7 @@ internal static class TemplateParser
                 i++;
                 continue;
             }
-            if (c == '{' || c == '}') result.Error ??= $"unbalanced '{c}' at position {i}";
+            if (c == '{' || c == '}') result.SetError($"unbalanced '{c}' at position {i}", i, 1);
             literal.Append(c);
         }
     }

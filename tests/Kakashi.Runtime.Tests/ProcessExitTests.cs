@@ -26,7 +26,7 @@ public class ProcessExitTests
             string stderr = await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(exitCode == process.ExitCode, stderr);
-            var lines = File.ReadAllLines(log);
+            var lines = TempLog.AppLines(File.ReadAllLines(log));
             Assert.Equal(100_000, lines.Length);
             Assert.Equal("record 99999", lines[^1]);
         }

@@ -13,7 +13,7 @@ public class ShutdownTests
         var log = new TempLog(bufferSize: 64 * 1024);
         for (int i = 0; i < 200_000; i++) log.Logger.Seq(0, i);
         await log.Pipeline.DisposeAsync();
-        var lines = File.ReadAllLines(log.Path_);
+        var lines = TempLog.AppLines(File.ReadAllLines(log.Path_));
         Assert.Equal(200_000, lines.Length);
         Assert.Equal("T0 N199999", lines[^1]);
         await log.DisposeAsync();
@@ -25,7 +25,7 @@ public class ShutdownTests
         var log = new TempLog();
         for (int i = 0; i < 10_000; i++) log.Logger.Seq(0, i);
         log.Pipeline.Dispose();
-        Assert.Equal(10_000, File.ReadAllLines(log.Path_).Length);
+        Assert.Equal(10_000, TempLog.AppLines(File.ReadAllLines(log.Path_)).Length);
         await log.DisposeAsync();
     }
 
@@ -39,7 +39,7 @@ public class ShutdownTests
         log.Logger.Text("after");
         Assert.False(log.Pipeline.IsAccepting);
         Assert.Equal(2, log.Pipeline.GetMetrics().LogsRejected);
-        Assert.Equal(["Int 1"], File.ReadAllLines(log.Path_));
+        Assert.Equal(["Int 1"], TempLog.AppLines(File.ReadAllLines(log.Path_)));
         await log.Pipeline.FlushAllAsync(); // completes at once
         await log.DisposeAsync(); // second dispose is harmless
     }
@@ -64,7 +64,7 @@ public class ShutdownTests
         {
             log.Logger.Seq(0, round);
             await log.Pipeline.FlushAllAsync();
-            Assert.Equal(round + 1, File.ReadAllLines(log.Path_).Length);
+            Assert.Equal(round + 1, TempLog.AppLines(File.ReadAllLines(log.Path_)).Length);
         }
     }
 
@@ -140,11 +140,11 @@ public class FileWriterTests
             var logger = pipeline.CreateLogger("F");
             for (int i = 0; i < 5000; i++) logger.Seq(1, i);
             await pipeline.FlushAllAsync();
-            Assert.Equal(5000, File.ReadAllLines(writer.Path).Length);
+            Assert.Equal(5000, TempLog.AppLines(File.ReadAllLines(writer.Path)).Length);
             Assert.True(writer.FlushCount >= 1);
             Assert.Equal(new FileInfo(writer.Path).Length, writer.BytesWritten);
         }
-        Assert.Equal(5000, File.ReadAllLines(writer.Path).Length);
+        Assert.Equal(5000, TempLog.AppLines(File.ReadAllLines(writer.Path)).Length);
         Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(writer.Path))!, recursive: true);
     }
 
@@ -183,8 +183,8 @@ public class FileWriterTests
             var logger = pipeline.CreateLogger("F");
             for (int i = 0; i < 20_000; i++) logger.Seq(3, i);
         }
-        var linesA = File.ReadAllLines(a.Path);
+        var linesA = TempLog.AppLines(File.ReadAllLines(a.Path));
         Assert.Equal(20_000, linesA.Length);
-        Assert.Equal(linesA, File.ReadAllLines(b.Path));
+        Assert.Equal(linesA, TempLog.AppLines(File.ReadAllLines(b.Path)));
     }
 }

@@ -56,7 +56,12 @@ public static class Machine
     {
         var info = type.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
         if (string.IsNullOrEmpty(info)) return type.Assembly.GetName().Version?.ToString() ?? "?";
-        int plus = info.IndexOf('+', StringComparison.Ordinal);
-        return plus > 0 ? info[..plus] : info;
+        // "4.4.0+sha" or "4.4.0-main-sha" (a build stamp, not part of the package version)
+        foreach (var marker in new[] { "+", "-main-" })
+        {
+            int cut = info.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) info = info[..cut];
+        }
+        return info;
     }
 }

@@ -17,11 +17,14 @@ public sealed class LatencyResult
     public string Peer { get; set; } = "";
     public int Threads { get; set; }
     public double PairCostNs { get; set; }
+    public double TimerStepNs { get; set; }
+    public double PairCostInThreadsNs { get; set; }
     public long Samples { get; set; }
     public double P50 { get; set; }
     public double P99 { get; set; }
     public double P999 { get; set; }
     public double Max { get; set; }
+    public int MaxAtBurst { get; set; }
     public double Mean { get; set; }
     public double Group20P50 { get; set; }
     public double Group20P99 { get; set; }
@@ -31,6 +34,8 @@ public sealed class LatencyResult
     public double? DisabledBytesPerCall { get; set; }
     public long ExpectedLines { get; set; }
     public long Lines { get; set; }
+    public long OtherLines { get; set; }
+    public string? FirstOtherLine { get; set; }
     public string? Counters { get; set; }
 }
 
@@ -45,7 +50,7 @@ public static class LatencyHarness
     public const int BurstSize = 1000;
     public const int GroupSize = 20;
 
-    public static readonly string[] Options = ["peers", "threads", "runs", "bursts", "warmup", "pause-ms", "disabled-calls", "peer", "dir"];
+    public static readonly string[] Options = ["peers", "threads", "runs", "bursts", "warmup", "pause-ms", "disabled-calls", "peer", "dir", "quiet-wait"];
 
     // ------------------------------------------------------------------ parent
 
@@ -53,6 +58,8 @@ public static class LatencyHarness
     {
         var peers = cli.GetPeers();
         var threadCounts = cli.GetInts("threads", [1, 2]);
+        int quietWait = cli.GetInt("quiet-wait", 120);
+        int quietWaited0 = Quiet.Waited, quietLoaded0 = Quiet.StartedUnderLoad;
         int runs = cli.GetInt("runs", 1);
         int bursts = cli.GetInt("bursts", 500);
         int warmup = cli.GetInt("warmup", 200_000);
@@ -69,6 +76,7 @@ public static class LatencyHarness
                 foreach (var peer in peers)
                 {
                     Console.Error.WriteLine($"latency run {run}/{runs}: {peer}, {threads} thread(s)");
+                    if (quietWait > 0) Quiet.WaitForQuiet(TimeSpan.FromSeconds(quietWait));
                     var args = new List<string>
                     {
                         "latency-child", "--peer", peer, "--threads", threads.ToString(CultureInfo.InvariantCulture),
@@ -86,9 +94,11 @@ public static class LatencyHarness
                     }
                     if (error.Length > 0) Console.Error.WriteLine("  child stderr: " + error);
                     if (result.Lines != result.ExpectedLines)
-                        problems.Add($"{peer}, {threads} thread(s), run {run}: file has {result.Lines:N0} lines, expected {result.ExpectedLines:N0}");
+                        problems.Add($"{peer}, {threads} thread(s), run {run}: file has {result.Lines:N0} whole records, expected {result.ExpectedLines:N0}");
+                    if (result.OtherLines != 0)
+                        problems.Add($"{peer}, {threads} thread(s), run {run}: {result.OtherLines:N0} line(s) besides the records, first {result.FirstOtherLine}");
                     results.Add(result);
-                    Console.Error.WriteLine($"  p50 {Stats.F(result.P50)} ns, p99 {Stats.F(result.P99)} ns, p99.9 {Stats.F(result.P999)} ns, max {Stats.F(result.Max, 0)} ns, g20 p50 {Stats.F(result.Group20P50)} ns");
+                    Console.Error.WriteLine($"  p50 {Stats.F(result.P50)} ns, p99 {Stats.F(result.P99)} ns, p99.9 {Stats.F(result.P999)} ns, max {Stats.F(result.Max, 0)} ns (burst {result.MaxAtBurst}), g20 p50 {Stats.F(result.Group20P50)} ns");
                 }
             }
         }
@@ -97,9 +107,9 @@ public static class LatencyHarness
         report.AppendLine();
         report.AppendLine($"Bursts of {BurstSize:N0} calls, ~{pauseMs} ms pause between bursts, {warmup:N0} warm-up calls per thread, {bursts:N0} measured bursts per thread " +
                           $"({(long)bursts * BurstSize:N0} timed calls per thread); each peer and thread count in its own process; {runs} run(s){(runs > 1 ? ", medians of runs" : "")}.");
-        report.AppendLine("Per-call columns: Stopwatch.GetTimestamp() pair around each call minus the median cost of an empty pair (shown). " +
+        report.AppendLine($"Per-call columns: Stopwatch.GetTimestamp() pair around each call minus the median cost of an empty pair measured before the producers start (shown; in brackets the same measured on all producer threads at once, not subtracted); the timer advances in steps of ~{Stats.F(Stats.Median(results.Select(r => r.TimerStepNs)), 0)} ns here, so per-call values are quantised to that step. " +
                           "`g20` columns: groups of 20 calls timed together, divided by 20 (no per-call timer error). " +
-                          "`B/call`: GC.GetAllocatedBytesForCurrentThread() delta on the producer threads over the timed calls. Ratios are Kakashi / peer: below 1.00 means Kakashi is faster.");
+                          "`lines`: whole records in the file against the calls made (warm-up included); other lines are counted apart. `B/call`: GC.GetAllocatedBytesForCurrentThread() delta on the producer threads over the timed calls. Ratios are Kakashi / peer: below 1.00 means Kakashi is faster.");
         report.AppendLine();
         foreach (int threads in threadCounts)
         {
@@ -107,7 +117,7 @@ public static class LatencyHarness
             double K(Func<LatencyResult, double> f) => byPeer.TryGetValue(PeerCatalog.Baseline, out var k) && k.Count > 0 ? Stats.Median(k.Select(f)) : double.NaN;
             report.AppendLine($"### {threads} producer thread{(threads > 1 ? "s" : "")} (ns per call)");
             report.AppendLine();
-            report.AppendLine("| peer | p50 | p99 | p99.9 | max | g20 p50 | g20 p99 | B/call | pair cost | lines | p50 K/peer | p99 K/peer | p99.9 K/peer | g20 p50 K/peer |");
+            report.AppendLine("| peer | p50 | p99 | p99.9 | max (at burst) | g20 p50 | g20 p99 | B/call | pair cost (in threads) | lines | p50 K/peer | p99 K/peer | p99.9 K/peer | g20 p50 K/peer |");
             report.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
             foreach (var peer in peers)
             {
@@ -115,8 +125,9 @@ public static class LatencyHarness
                 if (rs.Count == 0) { report.AppendLine($"| {peer} | failed | | | | | | | | | | | | |"); continue; }
                 double M(Func<LatencyResult, double> f) => Stats.Median(rs.Select(f));
                 string lines = rs.All(r => r.Lines == r.ExpectedLines) ? "ok" : "**LOST " + string.Join("/", rs.Select(r => (r.ExpectedLines - r.Lines).ToString("N0", CultureInfo.InvariantCulture))) + "**";
-                report.AppendLine($"| {peer} | {Stats.F(M(r => r.P50))} | {Stats.F(M(r => r.P99))} | {Stats.F(M(r => r.P999))} | {Stats.F(M(r => r.Max), 0)} | " +
-                                  $"{Stats.F(M(r => r.Group20P50))} | {Stats.F(M(r => r.Group20P99))} | {Stats.F(M(r => r.CallerBytesPerCall))} | {Stats.F(M(r => r.PairCostNs))} | {lines} | " +
+                if (rs.Any(r => r.OtherLines != 0)) lines += $" +{string.Join("/", rs.Select(r => r.OtherLines))} other";
+                report.AppendLine($"| {peer} | {Stats.F(M(r => r.P50))} | {Stats.F(M(r => r.P99))} | {Stats.F(M(r => r.P999))} | {Stats.F(M(r => r.Max), 0)} ({string.Join(",", rs.Select(r => r.MaxAtBurst))}) | " +
+                                  $"{Stats.F(M(r => r.Group20P50))} | {Stats.F(M(r => r.Group20P99))} | {Stats.F(M(r => r.CallerBytesPerCall))} | {Stats.F(M(r => r.PairCostNs))} ({Stats.F(M(r => r.PairCostInThreadsNs))}) | {lines} | " +
                                   $"{Stats.Ratio(K(r => r.P50), M(r => r.P50))} | {Stats.Ratio(K(r => r.P99), M(r => r.P99))} | {Stats.Ratio(K(r => r.P999), M(r => r.P999))} | {Stats.Ratio(K(r => r.Group20P50), M(r => r.Group20P50))} |");
             }
             report.AppendLine();
@@ -150,6 +161,10 @@ public static class LatencyHarness
             foreach (var c in counters) report.AppendLine(c);
             report.AppendLine();
         }
+        report.AppendLine(quietWait > 0
+            ? $"Shared machine: before each child the parent waited for the CPUs to be < {Quiet.BusyThreshold:P0} busy (up to {quietWait} s): {Quiet.Waited - quietWaited0} child(ren) had to wait, {Quiet.StartedUnderLoad - quietLoaded0} started under load anyway."
+            : "Shared machine: no quiet check (--quiet-wait 0).");
+        report.AppendLine();
         AppendProblems(report, problems);
     }
 
@@ -176,7 +191,7 @@ public static class LatencyHarness
         string path = Path.Combine(dir, $"latency-{peerName}-{threads}-{Environment.ProcessId}.log");
 
         double nsPerTick = 1e9 / Stopwatch.Frequency;
-        long pairTicks = MeasurePairCost();
+        var (pairTicks, stepTicks) = MeasurePairCost();
 
         var peer = PeerCatalog.Create(peerName);
         peer.Setup(path);
@@ -186,6 +201,7 @@ public static class LatencyHarness
         var groups = new long[threads][];
         var allocated = new long[threads];
         var pauseTicks = new long[threads];
+        var threadPairTicks = new long[threads];
         using var barrier = new Barrier(threads);
         var workers = new Thread[threads];
         Exception? failure = null;
@@ -208,6 +224,9 @@ public static class LatencyHarness
                     }
                     barrier.SignalAndWait();
                     if (index == 0) Thread.Sleep(200); // let the background writers drain the warm-up
+                    barrier.SignalAndWait();
+                    // Diagnostic: the empty pair measured on every producer thread at once (not subtracted).
+                    threadPairTicks[index] = MeasurePairCost().Median;
                     barrier.SignalAndWait();
 
                     var samples = perCall[index];
@@ -260,9 +279,14 @@ public static class LatencyHarness
         if (disabledCalls > 0) (disabledNs, disabledBytes) = MeasureDisabled(peer, disabledCalls);
 
         peer.Dispose();
-        long lines = CountLines(path);
+        var check = LogFileCheck.Of(path);
         File.Delete(path);
 
+        int maxBurst = 0;
+        long maxTicks = long.MinValue;
+        foreach (var samples in perCall)
+            for (int i = 0; i < samples.Length; i++)
+                if (samples[i] > maxTicks) { maxTicks = samples[i]; maxBurst = i / BurstSize; }
         var all = perCall.SelectMany(a => a).Select(ticks => Math.Max(0, ticks - pairTicks) * nsPerTick).ToArray();
         Array.Sort(all);
         var grouped = groups.SelectMany(a => a).Select(ticks => Math.Max(0, ticks - pairTicks) * nsPerTick / GroupSize).ToArray();
@@ -273,11 +297,14 @@ public static class LatencyHarness
             Peer = peer.Name,
             Threads = threads,
             PairCostNs = pairTicks * nsPerTick,
+            TimerStepNs = stepTicks * nsPerTick,
+            PairCostInThreadsNs = threadPairTicks.Max() * nsPerTick,
             Samples = all.Length,
             P50 = Stats.Percentile(all, 50),
             P99 = Stats.Percentile(all, 99),
             P999 = Stats.Percentile(all, 99.9),
             Max = all[^1],
+            MaxAtBurst = maxBurst,
             Mean = all.Average(),
             Group20P50 = Stats.Percentile(grouped, 50),
             Group20P99 = Stats.Percentile(grouped, 99),
@@ -286,14 +313,19 @@ public static class LatencyHarness
             DisabledNs = disabledNs,
             DisabledBytesPerCall = disabledBytes,
             ExpectedLines = (long)threads * ((long)warmupBursts * BurstSize + 2L * bursts * BurstSize),
-            Lines = lines,
+            Lines = check.RecordLines,
+            OtherLines = check.OtherLines,
+            FirstOtherLine = check.FirstOtherLine,
             Counters = peer.Counters,
         });
         return 0;
     }
 
-    /// <summary>Median ticks between two consecutive Stopwatch.GetTimestamp() reads.</summary>
-    private static long MeasurePairCost()
+    /// <summary>
+    /// Median ticks between two consecutive Stopwatch.GetTimestamp() reads, and the timer's step: the smallest gap above
+    /// 2 ticks between distinct values of that difference (on a VM the clock may advance in steps coarser than a tick).
+    /// </summary>
+    private static (long Median, long Step) MeasurePairCost()
     {
         var d = new long[200_000];
         for (int round = 0; round < 2; round++) // the first round warms the JIT and the vDSO
@@ -306,7 +338,13 @@ public static class LatencyHarness
             }
         }
         Array.Sort(d);
-        return d[d.Length / 2];
+        long step = long.MaxValue;
+        for (int i = 1; i < d.Length; i++)
+        {
+            long gap = d[i] - d[i - 1];
+            if (gap > 2 && gap < step) step = gap;
+        }
+        return (d[d.Length / 2], step == long.MaxValue ? 1 : step);
     }
 
     private static (double Ns, double Bytes) MeasureDisabled(IPeer peer, int calls)
@@ -324,16 +362,5 @@ public static class LatencyHarness
         }
         double bytes = (double)(GC.GetAllocatedBytesForCurrentThread() - alloc0) / ((long)calls * ns.Length);
         return (Stats.Median(ns), bytes);
-    }
-
-    internal static long CountLines(string path)
-    {
-        if (!File.Exists(path)) return 0;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20);
-        var buffer = new byte[1 << 20];
-        long lines = 0;
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0) lines += buffer.AsSpan(0, read).Count((byte)'\n');
-        return lines;
     }
 }

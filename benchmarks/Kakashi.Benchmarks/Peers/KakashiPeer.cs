@@ -50,6 +50,6 @@ public sealed class KakashiPeer : IPeer
         _pipeline = null;
         pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
         var m = pipeline.GetMetrics();
-        Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} flushes={m.FlushCount} writerErrors={m.WriterErrors} formatErrors={m.FormatErrors}";
+        Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} truncated={m.LogsTruncated} formatErrors={m.FormatErrors}";
     }
 }

@@ -31,10 +31,10 @@ public sealed class MelPeer : IPeer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Log(int orderId, int quantity, double price, string symbol) => _logger.OrderFilled(orderId, quantity, price, symbol);
+    public void Log(int orderId, int quantity, double price, string symbol) => MelBenchLog.OrderFilled(_logger, orderId, quantity, price, symbol);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void LogDisabled(int orderId, int quantity, double price, string symbol) => _logger.OrderFilledDebug(orderId, quantity, price, symbol);
+    public void LogDisabled(int orderId, int quantity, double price, string symbol) => MelBenchLog.OrderFilledDebug(_logger, orderId, quantity, price, symbol);
 
     public void Dispose()
     {

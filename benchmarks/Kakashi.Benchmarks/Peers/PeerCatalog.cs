@@ -11,9 +11,7 @@ public static class PeerCatalog
 
     private static readonly (string Name, Func<IPeer> Create)[] s_peers =
     [
-#if !NO_KAKASHI
         ("Kakashi", () => new KakashiPeer()),
-#endif
         ("ZLogger", () => new ZLoggerPeer()),
         ("MEL", () => new MelPeer()),
         ("Serilog", () => new SerilogPeer()),

@@ -47,10 +47,10 @@ public sealed class ZLoggerPeer : IPeer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Log(int orderId, int quantity, double price, string symbol) => _logger.OrderFilled(orderId, quantity, price, symbol);
+    public void Log(int orderId, int quantity, double price, string symbol) => ZLoggerBenchLog.OrderFilled(_logger, orderId, quantity, price, symbol);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void LogDisabled(int orderId, int quantity, double price, string symbol) => _logger.OrderFilledDebug(orderId, quantity, price, symbol);
+    public void LogDisabled(int orderId, int quantity, double price, string symbol) => ZLoggerBenchLog.OrderFilledDebug(_logger, orderId, quantity, price, symbol);
 
     public void Dispose()
     {

@@ -63,7 +63,11 @@ public sealed class AsyncMetrics
     public TimeSpan AverageFlushTime { get; init; }
 }
 
-/// <summary>One writer's counters. For each writer: <c>Received = Written + Dropped + Failed + Queued</c> (records).</summary>
+/// <summary>
+/// One writer's counters, in the application's records. At every quiescent point (after <see cref="AsyncPipeline.FlushAllAsync"/>,
+/// at shutdown): <c>Received = Written + Dropped + Failed + Queued</c>, and <c>Received</c> equals the pipeline's
+/// <see cref="AsyncMetrics.LogsAccepted"/>.
+/// </summary>
 public sealed class WriterMetrics
 {
     public string Name { get; init; } = "";
@@ -91,4 +95,10 @@ public sealed class WriterMetrics
     public long QueueLimit { get; init; }
 
     public BreakerState BreakerState { get; init; }
+
+    /// <summary>The pipeline's own records (drop reports, buffer warnings, other writers' failures) this writer received; not in the books above.</summary>
+    public long InternalReceived { get; init; }
+
+    /// <summary>The pipeline's own records this writer wrote.</summary>
+    public long InternalWritten { get; init; }
 }

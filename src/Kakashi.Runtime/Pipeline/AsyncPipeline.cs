@@ -201,30 +201,40 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     /// <summary>Stops accepting records: later logging calls are counted and ignored, never throw.</summary>
     public void StopAccepting() => _accepting = false;
 
-    /// <summary>Graceful shutdown: stop accepting, drain every buffer, flush and close the writers.</summary>
+    /// <summary>
+    /// Graceful shutdown: stop accepting, drain every ring, flush and close the writers. Never throws: a writer that does not
+    /// finish within <see cref="AsyncPipelineConfig.ShutdownTimeout"/> is abandoned and what it did not write is reported on
+    /// stderr and in <see cref="AsyncMetrics.Writers"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
-        {
-            await _drain.Completion.ConfigureAwait(false);
-            return;
-        }
-        BeginShutdown();
-        await _drain.Completion.WaitAsync(_config.ShutdownTimeout).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
+        var completion = _drain.Completion;
+        if (await Task.WhenAny(completion, Task.Delay(ShutdownBudget)).ConfigureAwait(false) != completion) ShutdownTimedOut();
         _drainRunning = false;
     }
 
     /// <summary>Synchronous <see cref="DisposeAsync"/>.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
-        {
-            _drain.Completion.Wait(_config.ShutdownTimeout);
-            return;
-        }
-        BeginShutdown();
-        _drain.Completion.Wait(_config.ShutdownTimeout);
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
+        if (!_drain.Completion.Wait(ShutdownBudget)) ShutdownTimedOut();
         _drainRunning = false;
+    }
+
+    // the drain gets the timeout for the writers, plus its own final pass
+    private TimeSpan ShutdownBudget => _config.ShutdownTimeout + TimeSpan.FromSeconds(1);
+
+    private static void ShutdownTimedOut()
+    {
+        try
+        {
+            Console.Error.WriteLine("[kakashi] shutdown did not complete within the shutdown timeout; records still queued were not written (see GetMetrics().Writers).");
+        }
+        catch (Exception)
+        {
+            // nothing more to report to
+        }
     }
 
     private void BeginShutdown()

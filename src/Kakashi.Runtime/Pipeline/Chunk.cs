@@ -25,6 +25,9 @@ internal sealed class Chunk
     public int Length;
     public int Records;
 
+    /// <summary>True for a batch of the pipeline's own records (counted apart from the application's records).</summary>
+    public bool Internal;
+
     /// <summary>Index of a stage that must not receive this chunk (an error record about that writer), or -1.</summary>
     public int ExcludedStage = -1;
 
@@ -45,6 +48,7 @@ internal sealed class Chunk
         Length = 0;
         Records = 0;
         ExcludedStage = -1;
+        Internal = false;
         Flush = null;
     }
 }

@@ -35,10 +35,13 @@ internal sealed class WriterStage
     private volatile bool _closing;
     private volatile bool _tick;
     private long _inFlightSince;
+    private long _openUntilTicks;
     private bool _hungReported;
 
     // counters (records), written by the drain or the loop under _lock or by the loop alone
     private long _received;
+    private long _internal;
+    private long _internalWritten;
     private long _written;
     private long _dropped;
     private long _failed;
@@ -80,6 +83,11 @@ internal sealed class WriterStage
             SamplingDuration = breaker.SamplingWindow,
             BreakDuration = breaker.BreakDuration,
             StateProvider = _breaker,
+            OnOpened = args =>
+            {
+                Volatile.Write(ref _openUntilTicks, (_time.GetUtcNow() + args.BreakDuration).UtcTicks);
+                return ValueTask.CompletedTask;
+            },
         });
         builder.AddTimeout(new TimeoutStrategyOptions { Timeout = writer.WriteTimeout });
         _resilience = builder.Build();
@@ -119,12 +127,15 @@ internal sealed class WriterStage
 
     private bool Impaired => IsHung || _breaker.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
+    // Polly moves an open circuit to half-open on the next attempt after the break: the loop makes that attempt
+
     // ------------------------------------------------------------------ drain side
 
     /// <summary>Queues a batch the chunk's reference was counted for; applies the writer's policy when the stage is full.</summary>
     public void Enqueue(Chunk chunk)
     {
-        Interlocked.Add(ref _received, chunk.Records);
+        if (chunk.Internal) Interlocked.Add(ref _internal, chunk.Records);
+        else Interlocked.Add(ref _received, chunk.Records);
         while (true)
         {
             lock (_lock)
@@ -137,7 +148,7 @@ internal sealed class WriterStage
                 var policy = Impaired ? DropStrategy.DropNewest : _writer.Backpressure;
                 if (policy == DropStrategy.DropNewest)
                 {
-                    Interlocked.Add(ref _dropped, chunk.Records);
+                    if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records);
                     chunk.Release();
                     return;
                 }
@@ -201,7 +212,7 @@ internal sealed class WriterStage
         _queue[(_head + _count) % _queue.Length] = chunk;
         _count++;
         _queuedBytes += chunk.Length;
-        _queuedRecords += chunk.Records;
+        if (!chunk.Internal) _queuedRecords += chunk.Records;
     }
 
     private Chunk? Pop()
@@ -214,8 +225,31 @@ internal sealed class WriterStage
             _head = (_head + 1) % _queue.Length;
             _count--;
             _queuedBytes -= chunk.Length;
-            _queuedRecords -= chunk.Records;
+            if (!chunk.Internal) _queuedRecords -= chunk.Records;
             return chunk;
+        }
+    }
+
+    private void SignalQueuedFlushes()
+    {
+        lock (_lock)
+        {
+            int kept = 0;
+            int n = _count;
+            for (int i = 0; i < n; i++)
+            {
+                int slot = (_head + i) % _queue.Length;
+                var chunk = _queue[slot]!;
+                _queue[slot] = null;
+                if (chunk.Flush is not null)
+                {
+                    chunk.Flush.Signal();
+                    continue;
+                }
+                _queue[(_head + kept) % _queue.Length] = chunk;
+                kept++;
+            }
+            _count = kept;
         }
     }
 
@@ -232,8 +266,8 @@ internal sealed class WriterStage
             if (chunk.Flush is null && _queuedBytes + needed > _limit)
             {
                 _queuedBytes -= chunk.Length;
-                _queuedRecords -= chunk.Records;
-                Interlocked.Add(ref _dropped, chunk.Records);
+                if (!chunk.Internal) _queuedRecords -= chunk.Records;
+                if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records);
                 chunk.Release();
             }
             else
@@ -251,9 +285,12 @@ internal sealed class WriterStage
     {
         while (true)
         {
-            if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing)
+            if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing
+                && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
             {
-                // circuit open: leave batches queued (the drain drops past the limit) until the break ends
+                // circuit open: leave batches queued (the drain drops past the limit) until the break ends; flush
+                // requests do not wait for a writer that cannot write
+                SignalQueuedFlushes();
                 await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
                 continue;
             }
@@ -304,15 +341,15 @@ internal sealed class WriterStage
             _batches++;
             if (outcome.Exception is null)
             {
-                Interlocked.Add(ref _written, chunk.Records);
+                Interlocked.Add(ref chunk.Internal ? ref _internalWritten : ref _written, chunk.Records);
             }
             else if (outcome.Exception is BrokenCircuitException)
             {
-                Interlocked.Add(ref _dropped, chunk.Records); // the circuit opened while it was queued: dropped by policy
+                if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records); // the circuit opened while it was queued: dropped by policy
             }
             else
             {
-                Interlocked.Add(ref _failed, chunk.Records);
+                if (!chunk.Internal) Interlocked.Add(ref _failed, chunk.Records);
                 _drain.ReportWriterProblem(this, outcome.Exception);
             }
         }
@@ -360,6 +397,8 @@ internal sealed class WriterStage
                 QueueBytes = _queuedBytes,
                 QueueLimit = _limit,
                 BreakerState = State,
+                InternalReceived = Interlocked.Read(ref _internal),
+                InternalWritten = Interlocked.Read(ref _internalWritten),
             };
         }
     }

@@ -1,0 +1,112 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Kakashi.Benchmarks.Allocation;
+using Kakashi.Benchmarks.Infrastructure;
+using Kakashi.Benchmarks.Latency;
+using Kakashi.Benchmarks.Peers;
+using Kakashi.Benchmarks.Throughput;
+
+namespace Kakashi.Benchmarks;
+
+/// <summary>
+/// dotnet run -c Release --project benchmarks/Kakashi.Benchmarks -- &lt;latency|throughput|bdn|all&gt; [options]
+/// Prints the machine and markdown tables (progress goes to stderr, the report to stdout).
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: dotnet run -c Release --project benchmarks/Kakashi.Benchmarks -- <mode> [options]
+
+        modes
+          latency      caller latency (bursts of 1,000 calls, ~2 ms apart) and the disabled-level cost
+          throughput   N records until the file is flushed and closed, records/s, MB/s, lines, peak working set
+          bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
+          all          latency, throughput, then bdn
+
+        options (latency, throughput, all)
+          --peers Kakashi,ZLogger,MEL,Serilog,NLog   peers to race (default all)
+          --threads 1,2                               producer thread counts (default 1,2)
+          --runs N                                    processes per peer and thread count (latency 1, throughput 3)
+          --quiet-wait 120                            seconds to wait for other processes to leave the CPUs idle before each child (0: off)
+        latency
+          --bursts 500  --warmup 200000  --pause-ms 2  --disabled-calls 5000000
+        throughput
+          --records 2000000
+        bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
+        """;
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 1 : 0;
+        }
+
+        string mode = args[0].ToLowerInvariant();
+        var rest = args.Skip(1);
+        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Distinct().ToArray();
+        switch (mode)
+        {
+            case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
+            case "throughput-child": return ThroughputHarness.Child(new Cli(rest, known));
+            case "latency":
+            case "throughput":
+            case "bdn":
+            case "all":
+                break;
+            default:
+                Console.Error.WriteLine($"Unknown mode '{args[0]}'.");
+                Console.Error.WriteLine(Usage);
+                return 1;
+        }
+
+        var cli = new Cli(rest, known);
+        var report = new StringBuilder();
+        report.AppendLine("# Kakashi benchmark report");
+        report.AppendLine();
+        report.AppendLine($"`{mode} {string.Join(' ', args.Skip(1))}`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        report.AppendLine();
+        report.AppendLine(Machine.Describe());
+        report.AppendLine("Peers:");
+        report.AppendLine();
+        foreach (var name in cli.GetPeers())
+        {
+            using var peer = PeerCatalog.Create(name);
+            report.AppendLine($"- **{peer.Name}**: {peer.Description}");
+        }
+        report.AppendLine();
+        Console.Error.WriteLine(report.ToString());
+
+        int exit = 0;
+        if (mode is "latency" or "all")
+        {
+            var section = new StringBuilder();
+            LatencyHarness.Run(cli, section);
+            Console.Error.WriteLine(section.ToString());
+            report.Append(section);
+        }
+        if (mode is "throughput" or "all")
+        {
+            var section = new StringBuilder();
+            ThroughputHarness.Run(cli, section);
+            Console.Error.WriteLine(section.ToString());
+            report.Append(section);
+        }
+        if (mode is "bdn" or "all")
+        {
+            // BenchmarkDotNet gets the arguments this program does not know (for example --job short).
+            var section = new StringBuilder();
+            exit = BdnRunner.Run(cli.Rest, section);
+            report.Append(section);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(report.ToString());
+        return exit;
+    }
+}
