@@ -38,6 +38,13 @@ public sealed class KakashiLogger
     /// <summary>The minimum level this logger records.</summary>
     public LogLevel MinLevel => (LogLevel)_minLevel;
 
+    /// <summary>
+    /// Begins an ambient property attached to every record logged inside it (on this thread and across awaits) when the
+    /// pipeline has a <see cref="ScopeEnricher"/>. Dispose it to leave. The value is rendered now, once.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "logger.BeginScope(...) is the API users expect next to their log calls")]
+    public LogScope BeginScope<T>(string name, T value) => LogScope.Begin(name, value);
+
     /// <summary>True when a record of <paramref name="level"/> would be recorded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsEnabled(LogLevel level) => (int)level >= _minLevel;

@@ -55,4 +55,8 @@ public enum RecordFlags : byte
     None = 0,
     /// <summary>At least one string argument was cut because the record was larger than the buffer can hold.</summary>
     Truncated = 1,
+    /// <summary>The first object slot holds the caller's <see cref="LogScope"/> (or null).</summary>
+    HasScope = 2,
+    /// <summary>The next object slot holds the caller's <see cref="System.Diagnostics.Activity"/> (or null).</summary>
+    HasActivity = 4,
 }

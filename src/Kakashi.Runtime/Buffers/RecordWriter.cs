@@ -21,12 +21,12 @@ public unsafe ref struct RecordWriter
     private int _excess;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal RecordWriter(ThreadBuffer buffer, byte* start, int excess)
+    internal RecordWriter(ThreadBuffer buffer, byte* start, int excess, int objects)
     {
         _buffer = buffer;
         _start = start;
         _pos = start + RecordLayout.HeaderSize;
-        _objects = 0;
+        _objects = objects;
         _excess = excess;
     }
 

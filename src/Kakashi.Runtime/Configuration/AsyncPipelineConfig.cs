@@ -26,6 +26,9 @@ public sealed class AsyncPipelineConfig
     /// <summary>Largest accepted <see cref="BufferSize"/> (1 GiB).</summary>
     public const int MaxBufferSize = 1024 * 1024 * 1024;
 
+    /// <summary>The pipeline's name in metrics (the <c>pipeline</c> tag of the <c>Kakashi</c> meter) and reports. Default "default".</summary>
+    public string Name { get; set; } = "default";
+
     /// <summary>Records below this level are discarded on the calling thread by a load and a compare. Default Information.</summary>
     public LogLevel MinLevel { get; set; } = LogLevel.Information;
 
@@ -51,6 +54,23 @@ public sealed class AsyncPipelineConfig
 
     private int _bufferSize = 1024 * 1024;
     private bool _bufferSizeSet;
+
+    /// <summary>
+    /// Minimum levels per category prefix ("Microsoft" = Warning, "Trading.Orders" = Debug): the longest matching prefix
+    /// wins, else <see cref="MinLevel"/>. Applied when a logger is created, so the call's check stays one compare.
+    /// </summary>
+    public IDictionary<string, LogLevel> CategoryLevels { get; set; } = new Dictionary<string, LogLevel>(StringComparer.Ordinal);
+
+    /// <summary>Drain-side filters, in order (rate limits, sampling, custom <see cref="IRecordFilter"/>s).</summary>
+    public IList<IRecordFilter> Filters { get; set; } = new List<IRecordFilter>();
+
+    /// <summary>
+    /// Properties added to every record (<c>{Properties}</c> in text): process-wide ones on the drain
+    /// (<see cref="MachineNameEnricher"/>, <see cref="ProcessEnricher"/>, <see cref="ApplicationEnricher"/>, <see cref="PropertiesEnricher"/>,
+    /// <see cref="ThreadEnricher"/>) and the caller's context, captured without allocation only when configured
+    /// (<see cref="ScopeEnricher"/>, <see cref="ActivityEnricher"/>).
+    /// </summary>
+    public IList<ILogEnricher> Enrichers { get; set; } = new List<ILogEnricher>();
 
     /// <summary>What a logging call does when its thread's ring is (nearly) full. Default: block, nothing lost.</summary>
     public BackpressureConfig Backpressure { get; set; } = new();
@@ -80,7 +100,10 @@ public sealed class AsyncPipelineConfig
     /// <summary>How long <see cref="AsyncPipeline.DisposeAsync"/> waits for the drain and the writers. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Flush and close on <see cref="AppDomain.ProcessExit"/>. Default true.</summary>
+    /// <summary>
+    /// Flush and close on <see cref="AppDomain.ProcessExit"/> and SIGTERM, and flush what the rings hold on an unhandled
+    /// exception (best effort, bounded by <see cref="ShutdownTimeout"/>). Default true.
+    /// </summary>
     public bool FlushOnProcessExit { get; set; } = true;
 
     internal PipelineSettings Validate()
@@ -89,7 +112,16 @@ public sealed class AsyncPipelineConfig
             throw new ArgumentOutOfRangeException(nameof(MinLevel), MinLevel, "MinLevel must be a LogLevel from Trace to None.");
         if (BufferSize < MinBufferSize || BufferSize > MaxBufferSize || (BufferSize & (BufferSize - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, $"BufferSize must be a power of two from {MinBufferSize} to {MaxBufferSize} bytes.");
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
         ArgumentNullException.ThrowIfNull(Backpressure, nameof(Backpressure));
+        ArgumentNullException.ThrowIfNull(CategoryLevels, nameof(CategoryLevels));
+        ArgumentNullException.ThrowIfNull(Filters, nameof(Filters));
+        ArgumentNullException.ThrowIfNull(Enrichers, nameof(Enrichers));
+        foreach (var pair in CategoryLevels)
+            if (pair.Value < LogLevel.Trace || pair.Value > LogLevel.None)
+                throw new ArgumentOutOfRangeException(nameof(CategoryLevels), pair.Value, $"CategoryLevels[\"{pair.Key}\"] must be a LogLevel from Trace to None.");
+        for (int i = 0; i < Filters.Count; i++) if (Filters[i] is null) throw new ArgumentException($"Filters[{i}] is null.", nameof(Filters));
+        for (int i = 0; i < Enrichers.Count; i++) if (Enrichers[i] is null) throw new ArgumentException($"Enrichers[{i}] is null.", nameof(Enrichers));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         var (buffer, warning, drop) = Backpressure.Resolve(BufferSize, _bufferSizeSet);
         if (BackpressureLimit < buffer)

@@ -9,7 +9,9 @@ namespace Kakashi;
 /// Plain-text lines from an output template. Tokens: <c>{Timestamp[:format]}</c> (UTC, default <c>O</c>),
 /// <c>{Level}</c> (<c>{Level:u3}</c> = <c>INF</c>, <c>{Level:w3}</c> = <c>inf</c>), <c>{Category}</c>, <c>{EventId}</c>,
 /// <c>{EventName}</c>, <c>{ThreadId}</c>, <c>{Message}</c>, <c>{Exception}</c> (the exception and a new line when the record
-/// has one, nothing otherwise) and <c>{NewLine}</c> (<c>\n</c>). <c>{{</c> and <c>}}</c> write literal braces.
+/// has one, nothing otherwise), <c>{Properties}</c> (the enrichers' properties as logfmt <c>Name=Value</c> pairs) and
+/// <c>{NewLine}</c> (<c>\n</c>).
+/// <c>{{</c> and <c>}}</c> write literal braces.
 /// </summary>
 public sealed class TextFormatter : LogFormatter
 {
@@ -52,6 +54,7 @@ public sealed class TextFormatter : LogFormatter
                 case TokenKind.EventName: output.Write(record.Template.EventNameUtf8); break;
                 case TokenKind.ThreadId: output.WriteFormatted(record.ThreadId); break;
                 case TokenKind.NewLine: output.Write((byte)'\n'); break;
+                case TokenKind.Properties: output.Write(record.Properties); break;
                 case TokenKind.Exception:
                     var exception = record.Exception;
                     if (exception is not null)
@@ -122,9 +125,10 @@ public sealed class TextFormatter : LogFormatter
             case "Message": return new Token(TokenKind.Message);
             case "Exception": return new Token(TokenKind.Exception);
             case "NewLine": return new Token(TokenKind.NewLine);
+            case "Properties": return new Token(TokenKind.Properties);
             default:
                 throw new ArgumentException(
-                    $"Unknown token {{{name}}} in the output template \"{template}\". Known tokens: Timestamp, Level, Category, EventId, EventName, ThreadId, Message, Exception, NewLine.",
+                    $"Unknown token {{{name}}} in the output template \"{template}\". Known tokens: Timestamp, Level, Category, EventId, EventName, ThreadId, Message, Exception, NewLine, Properties.",
                     nameof(template));
         }
     }
@@ -136,7 +140,7 @@ public sealed class TextFormatter : LogFormatter
         return result;
     }
 
-    private enum TokenKind { Literal, Timestamp, Level, Category, EventId, EventName, ThreadId, Message, Exception, NewLine }
+    private enum TokenKind { Literal, Timestamp, Level, Category, EventId, EventName, ThreadId, Message, Exception, NewLine, Properties }
 
     private sealed class Token(TokenKind kind)
     {

@@ -32,6 +32,9 @@ public sealed class AsyncMetrics
     /// <summary>Each writer's counters, in configuration order.</summary>
     public System.Collections.Generic.IReadOnlyList<WriterMetrics> Writers { get; init; } = [];
 
+    /// <summary>Records the drain-side filters rejected (rate limits, sampling, custom filters).</summary>
+    public long LogsFiltered { get; init; }
+
     /// <summary>Logging calls made after shutdown began (ignored, never thrown).</summary>
     public long LogsRejected { get; init; }
 
@@ -78,8 +81,11 @@ public sealed class WriterMetrics
     /// <summary>Records the writer wrote successfully.</summary>
     public long Written { get; init; }
 
-    /// <summary>Records dropped by backpressure (callers' rings, this stage's policy, an open circuit) or filtered.</summary>
+    /// <summary>Records dropped by backpressure (callers' rings, this stage's policy, an open circuit).</summary>
     public long Dropped { get; init; }
+
+    /// <summary>Records the pipeline's filters rejected.</summary>
+    public long Filtered { get; init; }
 
     /// <summary>Records in batches whose write failed after every retry.</summary>
     public long Failed { get; init; }

@@ -28,6 +28,10 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, KakashiLogger> _loggers = new(StringComparer.Ordinal);
     private KakashiLogger[] _loggersById = new KakashiLogger[16];
     private readonly EventHandler? _onProcessExit;
+    private readonly UnhandledExceptionEventHandler? _onUnhandled;
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
+    private readonly CallerContext _capture;
+    private readonly CategoryLevels _levels;
 
     // Read on every logging call: false once shutdown begins.
     private volatile bool _accepting = true;
@@ -44,6 +48,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         _settings = config.Validate();
         _config = config;
         var formatter = config.Formatter ?? new TextFormatter();
+        _levels = new CategoryLevels(config.MinLevel, config.CategoryLevels);
+        foreach (var enricher in config.Enrichers) if (enricher is ICallerContextEnricher caller) _capture |= caller.Captures;
         var writers = new LogWriter[config.Writers.Count];
         config.Writers.CopyTo(writers, 0);
         int opened = 0;
@@ -67,8 +73,25 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         {
             _onProcessExit = (_, _) => Dispose();
             AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+            _onUnhandled = (_, _) => Dispose(); // best effort: drain what the rings hold before the process dies
+            AppDomain.CurrentDomain.UnhandledException += _onUnhandled;
+            if (!OperatingSystem.IsBrowser() && !OperatingSystem.IsWasi())
+            {
+                try
+                {
+                    _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => Dispose());
+                }
+                catch (PlatformNotSupportedException)
+                {
+                    // ProcessExit still covers a graceful termination
+                }
+            }
         }
+        KakashiMeter.Register(this);
     }
+
+    /// <summary>The pipeline's name (<see cref="AsyncPipelineConfig.Name"/>).</summary>
+    public string Name => _config.Name;
 
     /// <summary>The configuration this pipeline was built with.</summary>
     public AsyncPipelineConfig Config => _config;
@@ -84,7 +107,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         {
             if (_loggers.TryGetValue(category, out var existing)) return existing;
             int id = _loggers.Count;
-            var logger = new KakashiLogger(this, id, category, _config.MinLevel);
+            var logger = new KakashiLogger(this, id, category, _levels.For(category));
             if (id >= _loggersById.Length) Array.Resize(ref _loggersById, _loggersById.Length * 2);
             Volatile.Write(ref _loggersById[id], logger);
             _loggers.Add(category, logger);
@@ -136,7 +159,26 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         Unsafe.WriteUnaligned(p + RecordLayout.ThreadIdOffset, buffer.ThreadId);
         p[RecordLayout.LevelOffset] = (byte)level;
         p[RecordLayout.FlagsOffset] = 0;
-        return new RecordWriter(buffer, p, excess);
+        int objects = _capture == CallerContext.None ? 0 : CaptureContext(buffer, p);
+        return new RecordWriter(buffer, p, excess, objects);
+    }
+
+    /// <summary>Stores the caller's scope and activity references in the ring's object slots (only when an enricher needs them).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe int CaptureContext(ThreadBuffer buffer, byte* header)
+    {
+        int objects = 0;
+        if ((_capture & CallerContext.Scope) != 0 && buffer.TryStoreObject(LogScope.Current, objects))
+        {
+            objects++;
+            header[RecordLayout.FlagsOffset] |= (byte)RecordFlags.HasScope;
+        }
+        if ((_capture & CallerContext.Activity) != 0 && buffer.TryStoreObject(System.Diagnostics.Activity.Current, objects))
+        {
+            objects++;
+            header[RecordLayout.FlagsOffset] |= (byte)RecordFlags.HasActivity;
+        }
+        return objects;
     }
 
     private static int TooLarge(ref int size, int max)
@@ -237,9 +279,18 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops accepting, drains every ring, flushes and closes the writers (what <see cref="DisposeAsync"/> does), waiting at most
+    /// <see cref="AsyncPipelineConfig.ShutdownTimeout"/> for the writers. Never throws.
+    /// </summary>
+    public ValueTask CloseWritersAsync() => DisposeAsync();
+
     private void BeginShutdown()
     {
         if (_onProcessExit is not null) AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
+        if (_onUnhandled is not null) AppDomain.CurrentDomain.UnhandledException -= _onUnhandled;
+        _sigterm?.Dispose();
+        KakashiMeter.Unregister(this);
         _accepting = false;
         _drain.Stop();
     }

@@ -42,11 +42,20 @@ internal sealed unsafe class Drain
     private readonly Lock _registryLock = new();
     private readonly object?[] _objects = new object?[64];
     private readonly PayloadBuilder _payload = new();
+    private readonly IRecordFilter[] _filters;
+    private readonly IRecordObserver[] _observers;
+    private readonly ILogEnricher[] _enrichers;
+    private readonly System.Buffers.ArrayBufferWriter<byte> _properties = new(1024);
+    private readonly Action<string, long> _emitSummary;
+    private string _summaryFilter = "";
+    private long _filtered;
+    private long _filteredCounted;
     private int[] _offsets = new int[64];
     private LogTemplate? _lastTemplate;
     private KakashiLogger? _lastLogger;
     private KakashiLogger? _backpressureLogger;
     private KakashiLogger? _errorLogger;
+    private KakashiLogger? _filterLogger;
 
     private ThreadBuffer[] _buffers = [];
     private long[] _limits = [];
@@ -65,6 +74,7 @@ internal sealed unsafe class Drain
     private long _allocated;
     private long _lastDropReport;
     private long _lastBufferWarning;
+    private long _lastSummary;
     private int _stderrReports;
 
     public Drain(AsyncPipeline pipeline, LogFormatter formatter, LogWriter[] writers, AsyncPipelineConfig config, PipelineSettings settings)
@@ -82,6 +92,12 @@ internal sealed unsafe class Drain
         _stages = new WriterStage[writers.Length];
         for (int i = 0; i < writers.Length; i++)
             _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider);
+        _filters = [.. config.Filters];
+        var observers = new System.Collections.Generic.List<IRecordObserver>();
+        foreach (var w in writers) if (w is IRecordObserver o) observers.Add(o);
+        _observers = [.. observers];
+        _enrichers = [.. config.Enrichers];
+        _emitSummary = EmitSummary;
         _thread = new Thread(Run) { IsBackground = true, Name = "Kakashi drain" };
     }
 
@@ -95,6 +111,7 @@ internal sealed unsafe class Drain
     {
         _backpressureLogger = _pipeline.CreateLogger(InternalRecords.BackpressureCategory);
         _errorLogger = _pipeline.CreateLogger(InternalRecords.ErrorCategory);
+        if (_filters.Length > 0) _filterLogger = _pipeline.CreateLogger(InternalRecords.FilterCategory);
         foreach (var stage in _stages) stage.Start();
         _thread.Start();
     }
@@ -182,6 +199,7 @@ internal sealed unsafe class Drain
             AverageFlushTime = flushes == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, flushTicks / flushes),
             LastFlushTime = _stages.Length > 0 && _stages[0].Writer is AsyncFileWriter f0 ? f0.LastFlush : null,
             FormatErrors = Volatile.Read(ref _formatErrors),
+            LogsFiltered = Volatile.Read(ref _filtered),
             Writers = writers,
         };
     }
@@ -233,6 +251,11 @@ internal sealed unsafe class Drain
         _clock.Recalibrate();
         RetireDeadBuffers();
         ReportBackpressure(force: false);
+        if (Stopwatch.GetElapsedTime(_lastSummary) >= TimeSpan.FromSeconds(1))
+        {
+            _lastSummary = Stopwatch.GetTimestamp();
+            ReportSuppressed();
+        }
         foreach (var stage in _stages) stage.Tick();
     }
 
@@ -297,6 +320,7 @@ internal sealed unsafe class Drain
             DrainAvailable();
         }
         if (!final) ReportBackpressure(force: true);
+        ReportSuppressed();
         Seal();
         SyncUpstreamCounts();
         if (final && pending == 0)
@@ -500,7 +524,22 @@ internal sealed unsafe class Drain
             }
             long raw = *(long*)(p + RecordLayout.TimestampOffset);
             var record = new LogRecord(template, logger, (LogLevel)p[RecordLayout.LevelOffset], _clock.ToUtc(raw), raw,
-                *(int*)(p + RecordLayout.ThreadIdOffset), flags, payload, offsets, objects);
+                *(int*)(p + RecordLayout.ThreadIdOffset), flags, payload, offsets, objects, buffer.Owner.Name);
+            foreach (var filter in _filters)
+            {
+                if (!filter.ShouldWrite(in record))
+                {
+                    _filtered++;
+                    return RecordLayout.Align(length);
+                }
+            }
+            if (_enrichers.Length > 0)
+            {
+                Enrich(in record);
+                record = new LogRecord(template, logger, record.Level, record.Timestamp, raw, record.ThreadId, flags, payload, offsets, objects,
+                    record.ThreadName, _properties.WrittenSpan);
+            }
+            foreach (var observer in _observers) observer.Observe(in record);
             _formatter.Format(in record, ref output);
             _chunks.Current.Records++;
         }
@@ -516,7 +555,39 @@ internal sealed unsafe class Drain
         return RecordLayout.Align(length);
     }
 
+    private void Enrich(in LogRecord record)
+    {
+        _properties.ResetWrittenCount();
+        var properties = new PropertyWriter(_properties);
+        foreach (var enricher in _enrichers) enricher.Enrich(in record, ref properties);
+    }
+
     // ------------------------------------------------------------------ the pipeline's own records
+
+    /// <summary>"Suppressed N records of X (filter)" for every summarizing filter that suppressed something since the last report.</summary>
+    private void ReportSuppressed()
+    {
+        foreach (var filter in _filters)
+        {
+            if (filter is not ISummarizingFilter summarizing) continue;
+            _summaryFilter = summarizing.Name;
+            try
+            {
+                summarizing.CollectSuppressed(_emitSummary);
+            }
+            catch (Exception e)
+            {
+                ToStderr(summarizing.Name, e);
+            }
+        }
+    }
+
+    private void EmitSummary(string source, long count)
+    {
+        _payload.Reset();
+        _payload.Int64(count).String(source).String(_summaryFilter);
+        WriteInternal(InternalRecords.Summary, _filterLogger!, LogLevel.Information, default, -1);
+    }
 
     /// <summary>"Dropped N records due to backpressure" with the exact count since the last report, at most once a second (always when forced).</summary>
     private void ReportBackpressure(bool force)
@@ -552,11 +623,12 @@ internal sealed unsafe class Drain
     /// <summary>Records that never reached the stages (dropped at the caller or skipped in the ring): counted in every writer's books.</summary>
     private void SyncUpstreamCounts()
     {
-        long dropped = TotalDrops();
-        long delta = dropped - _upstreamCounted;
-        if (delta <= 0) return;
-        _upstreamCounted = dropped;
-        foreach (var stage in _stages) stage.CountUpstream(delta);
+        long dropped = TotalDrops() - _upstreamCounted;
+        long filtered = _filtered - _filteredCounted;
+        if (dropped <= 0 && filtered <= 0) return;
+        _upstreamCounted += dropped;
+        _filteredCounted += filtered;
+        foreach (var stage in _stages) stage.CountUpstream(dropped, filtered);
     }
 
     private long TotalDrops()

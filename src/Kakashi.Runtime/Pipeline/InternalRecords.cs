@@ -14,6 +14,7 @@ internal static class InternalRecords
 {
     public const string BackpressureCategory = "kakashi.backpressure";
     public const string ErrorCategory = "kakashi.async.error";
+    public const string FilterCategory = "kakashi.filter";
 
     public static readonly LogTemplate Dropped = new(
         "Kakashi.Backpressure.Dropped", LogLevel.Warning, 9001, "Dropped", "Dropped {Count} records due to backpressure (strategy {Strategy})",

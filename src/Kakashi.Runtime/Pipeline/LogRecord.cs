@@ -16,10 +16,14 @@ public readonly ref struct LogRecord
     private readonly ReadOnlySpan<int> _offsets;
     private readonly ReadOnlySpan<object?> _objects;
     private readonly KakashiLogger _logger;
+    private readonly ReadOnlySpan<byte> _properties;
 
     internal LogRecord(LogTemplate template, KakashiLogger logger, LogLevel level, DateTime timestamp, long rawTimestamp, int threadId,
-        RecordFlags flags, ReadOnlySpan<byte> payload, ReadOnlySpan<int> offsets, ReadOnlySpan<object?> objects)
+        RecordFlags flags, ReadOnlySpan<byte> payload, ReadOnlySpan<int> offsets, ReadOnlySpan<object?> objects, string? threadName = null,
+        ReadOnlySpan<byte> properties = default)
     {
+        ThreadName = threadName;
+        _properties = properties;
         Template = template;
         _logger = logger;
         Level = level;
@@ -48,6 +52,30 @@ public readonly ref struct LogRecord
 
     public string Category => _logger.Category;
 
+    /// <summary>The category's id within the pipeline (stable for the pipeline's lifetime).</summary>
+    public int CategoryId => _logger._id;
+
+    /// <summary>The logging thread's name, if it has one.</summary>
+    public string? ThreadName { get; }
+
+    /// <summary>The innermost <see cref="LogScope"/> at the logging call (captured when a <see cref="ScopeEnricher"/> is configured).</summary>
+    public LogScope? Scope => (Flags & RecordFlags.HasScope) != 0 && _objects.Length > 0 ? _objects[0] as LogScope : null;
+
+    /// <summary><see cref="System.Diagnostics.Activity.Current"/> at the logging call (captured when an <see cref="ActivityEnricher"/> is configured).</summary>
+    public System.Diagnostics.Activity? Activity
+    {
+        get
+        {
+            if ((Flags & RecordFlags.HasActivity) == 0) return null;
+            int slot = (Flags & RecordFlags.HasScope) != 0 ? 1 : 0;
+            return slot < _objects.Length ? _objects[slot] as System.Diagnostics.Activity : null;
+        }
+    }
+
+    /// <summary>The enrichers' properties, rendered as UTF-8 <c>Name=Value</c> pairs separated by spaces (logfmt); empty when there are none.</summary>
+    public ReadOnlySpan<byte> Properties => _properties;
+
+
     public ReadOnlySpan<byte> CategoryUtf8 => _logger.CategoryUtf8;
 
     public int EventId => Template.EventId;
@@ -65,8 +93,8 @@ public readonly ref struct LogRecord
     /// <summary>The object (exception) an argument refers to, for codecs of kind <see cref="ArgKind.Exception"/>.</summary>
     public object? GetObject(int argIndex)
     {
-        // object slots are taken in argument order by exception arguments
-        int slot = 0;
+        // object slots: the caller's context first (scope, activity), then exception arguments in order
+        int slot = ((Flags & RecordFlags.HasScope) != 0 ? 1 : 0) + ((Flags & RecordFlags.HasActivity) != 0 ? 1 : 0);
         var args = Template.Args;
         for (int i = 0; i < argIndex; i++) if (args[i].IsException) slot++;
         return (uint)slot < (uint)_objects.Length ? _objects[slot] : null;

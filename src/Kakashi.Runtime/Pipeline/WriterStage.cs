@@ -44,6 +44,7 @@ internal sealed class WriterStage
     private long _internalWritten;
     private long _written;
     private long _dropped;
+    private long _filtered;
     private long _failed;
     private long _retries;
     private long _batches;
@@ -174,10 +175,11 @@ internal sealed class WriterStage
     }
 
     /// <summary>Counts records that never reached this stage (dropped before formatting, filtered) so its books balance.</summary>
-    public void CountUpstream(long dropped)
+    public void CountUpstream(long dropped, long filtered)
     {
-        Interlocked.Add(ref _received, dropped);
+        Interlocked.Add(ref _received, dropped + filtered);
         Interlocked.Add(ref _dropped, dropped);
+        Interlocked.Add(ref _filtered, filtered);
     }
 
     public void Tick()
@@ -391,6 +393,7 @@ internal sealed class WriterStage
                 Received = Interlocked.Read(ref _received),
                 Written = Interlocked.Read(ref _written),
                 Dropped = Interlocked.Read(ref _dropped),
+                Filtered = Interlocked.Read(ref _filtered),
                 Failed = Interlocked.Read(ref _failed),
                 Retries = Interlocked.Read(ref _retries),
                 Queued = _queuedRecords,

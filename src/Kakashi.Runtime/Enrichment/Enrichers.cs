@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Text;
+
+namespace Kakashi;
+
+/// <summary><c>MachineName</c>: the host name, read once.</summary>
+public sealed class MachineNameEnricher : ILogEnricher
+{
+    private readonly byte[] _value = Encoding.UTF8.GetBytes(Environment.MachineName);
+    public void Enrich(in LogRecord record, ref PropertyWriter properties) => properties.Add("MachineName"u8, _value);
+}
+
+/// <summary><c>ProcessId</c> and <c>ProcessName</c>, read once.</summary>
+public sealed class ProcessEnricher : ILogEnricher
+{
+    private readonly byte[] _id = Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    private readonly byte[] _name = Encoding.UTF8.GetBytes(Process.GetCurrentProcess().ProcessName);
+
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        properties.Add("ProcessId"u8, _id);
+        properties.Add("ProcessName"u8, _name);
+    }
+}
+
+/// <summary><c>Application</c> and <c>Version</c>: given, or the entry assembly's name and informational version.</summary>
+public sealed class ApplicationEnricher : ILogEnricher
+{
+    private readonly byte[] _name;
+    private readonly byte[] _version;
+
+    public ApplicationEnricher(string? name = null, string? version = null)
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly();
+        _name = Encoding.UTF8.GetBytes(name ?? entry?.GetName().Name ?? "unknown");
+        _version = Encoding.UTF8.GetBytes(version ?? entry?.GetName().Version?.ToString() ?? "0.0.0");
+    }
+
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        properties.Add("Application"u8, _name);
+        properties.Add("Version"u8, _version);
+    }
+}
+
+/// <summary>Fixed properties (region, environment, deployment...), encoded once.</summary>
+public sealed class PropertiesEnricher : ILogEnricher
+{
+    private readonly (byte[] Name, byte[] Value)[] _properties;
+
+    public PropertiesEnricher(params (string Name, string Value)[] properties)
+    {
+        _properties = new (byte[], byte[])[properties.Length];
+        for (int i = 0; i < properties.Length; i++)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(properties[i].Name);
+            _properties[i] = (Encoding.UTF8.GetBytes(properties[i].Name), Encoding.UTF8.GetBytes(properties[i].Value ?? ""));
+        }
+    }
+
+    public PropertiesEnricher(IReadOnlyDictionary<string, string> properties) : this(ToArray(properties)) { }
+
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        foreach (var (name, value) in _properties) properties.Add(name, value);
+    }
+
+    private static (string, string)[] ToArray(IReadOnlyDictionary<string, string> properties)
+    {
+        var list = new List<(string, string)>();
+        foreach (var pair in properties) list.Add((pair.Key, pair.Value));
+        return list.ToArray();
+    }
+}
+
+/// <summary><c>ThreadId</c> and <c>ThreadName</c> of the logging thread (from its ring: nothing is captured per call).</summary>
+public sealed class ThreadEnricher : ILogEnricher
+{
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        properties.Add("ThreadId"u8, record.ThreadId);
+        if (record.ThreadName is { } name) properties.Add("ThreadName"u8, name.AsSpan());
+    }
+}
+
+/// <summary>The properties of the <see cref="LogScope"/>s active at the logging call (outermost first).</summary>
+public sealed class ScopeEnricher : ICallerContextEnricher
+{
+    public CallerContext Captures => CallerContext.Scope;
+
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        var scope = record.Scope;
+        if (scope is null) return;
+        Span<LogScope?> chain = new LogScope?[16];
+        int depth = 0;
+        for (var s = scope; s is not null && depth < chain.Length; s = s.Parent) chain[depth++] = s;
+        Span<byte> name = stackalloc byte[256];
+        for (int i = depth - 1; i >= 0; i--)
+        {
+            var s = chain[i]!;
+            int n = Encoding.UTF8.GetBytes(s.Name.AsSpan(0, Math.Min(s.Name.Length, 80)), name);
+            properties.Add(name[..n], (s.Value ?? "(null)").AsSpan());
+        }
+    }
+}
+
+/// <summary><c>TraceId</c> and <c>SpanId</c> of <see cref="Activity.Current"/> at the logging call.</summary>
+public sealed class ActivityEnricher : ICallerContextEnricher
+{
+    public CallerContext Captures => CallerContext.Activity;
+
+    public void Enrich(in LogRecord record, ref PropertyWriter properties)
+    {
+        var activity = record.Activity;
+        if (activity is null) return;
+        Span<byte> raw = stackalloc byte[16];
+        Span<byte> hex = stackalloc byte[32];
+        activity.TraceId.CopyTo(raw);
+        Convert.TryToHexStringLower(raw, hex, out int n);
+        properties.Add("TraceId"u8, hex[..n]);
+        activity.SpanId.CopyTo(raw[..8]);
+        Convert.TryToHexStringLower(raw[..8], hex, out n);
+        properties.Add("SpanId"u8, hex[..n]);
+    }
+}

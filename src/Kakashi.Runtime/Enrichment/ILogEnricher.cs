@@ -1,0 +1,111 @@
+using System;
+using System.Buffers;
+using System.Text;
+
+namespace Kakashi;
+
+/// <summary>
+/// Adds properties to records on the drain thread (process-wide values: machine name, process id, application,
+/// static properties; or anything derived from the record). Properties appear in text through the
+/// <c>{Properties}</c> token and in every structured output. Implementations must not keep the record.
+/// </summary>
+public interface ILogEnricher
+{
+    void Enrich(in LogRecord record, ref PropertyWriter properties);
+}
+
+/// <summary>
+/// Marks the enrichers whose values come from the calling thread (<see cref="ScopeEnricher"/>, <see cref="ActivityEnricher"/>):
+/// the pipeline captures what they need in the logging call, without allocating, only when one is configured.
+/// </summary>
+public interface ICallerContextEnricher : ILogEnricher
+{
+    /// <summary>What the logging call must capture.</summary>
+    CallerContext Captures { get; }
+}
+
+/// <summary>Caller context a logging call can capture (flags).</summary>
+[Flags]
+public enum CallerContext
+{
+    None = 0,
+    /// <summary>The current <see cref="LogScope"/> chain.</summary>
+    Scope = 1,
+    /// <summary><see cref="System.Diagnostics.Activity.Current"/> (its TraceId and SpanId are read on the drain).</summary>
+    Activity = 2,
+}
+
+/// <summary>Collects a record's properties as UTF-8 name/value pairs (drain thread; reused, no allocation per record).</summary>
+public ref struct PropertyWriter
+{
+    private readonly ArrayBufferWriter<byte> _buffer;
+    private int _count;
+
+    internal PropertyWriter(ArrayBufferWriter<byte> buffer)
+    {
+        _buffer = buffer;
+        _count = 0;
+    }
+
+    /// <summary>Properties added so far.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>Adds a property whose name and value are already UTF-8 (pre-encode constant ones once).</summary>
+    public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
+    {
+        Separator();
+        _buffer.Write(name);
+        _buffer.Write("="u8);
+        WriteValue(value);
+        _count++;
+    }
+
+    /// <summary>Adds a property from text.</summary>
+    public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<char> value)
+    {
+        Span<byte> scratch = value.Length <= 128 ? stackalloc byte[value.Length * 3] : new byte[Encoding.UTF8.GetMaxByteCount(value.Length)];
+        int n = Encoding.UTF8.GetBytes(value, scratch);
+        Add(name, scratch[..n]);
+    }
+
+    /// <summary>Adds a property with a formattable value (numbers, ids) written without allocating.</summary>
+    public void Add<T>(scoped ReadOnlySpan<byte> name, T value) where T : IUtf8SpanFormattable
+    {
+        Span<byte> scratch = stackalloc byte[128];
+        if (value.TryFormat(scratch, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) Add(name, scratch[..n]);
+    }
+
+    private readonly void Separator()
+    {
+        if (_count > 0) _buffer.Write(" "u8);
+    }
+
+    private readonly void WriteValue(scoped ReadOnlySpan<byte> value)
+    {
+        // logfmt: quote values with spaces, quotes or equals signs; escape quotes and backslashes
+        bool quote = value.IsEmpty || value.IndexOfAny(" \"=\\"u8) >= 0 || value.IndexOfAnyInRange((byte)0, (byte)31) >= 0;
+        if (!quote)
+        {
+            _buffer.Write(value);
+            return;
+        }
+        _buffer.Write("\""u8);
+        foreach (byte b in value)
+        {
+            switch (b)
+            {
+                case (byte)'"': _buffer.Write("\\\""u8); break;
+                case (byte)'\\': _buffer.Write("\\\\"u8); break;
+                case (byte)'\n': _buffer.Write("\\n"u8); break;
+                case (byte)'\r': _buffer.Write("\\r"u8); break;
+                case (byte)'\t': _buffer.Write("\\t"u8); break;
+                default:
+                    if (b < 32) _buffer.Write(" "u8);
+                    else _buffer.GetSpan(1)[0] = b;
+                    if (b >= 32) _buffer.Advance(1);
+                    break;
+            }
+        }
+        _buffer.Write("\""u8);
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Kakashi;
+
+/// <summary>
+/// A writer that writes nothing: it counts the records the pipeline processes, per level and event id, into the
+/// <c>kakashi.records</c> counter of the <c>Kakashi</c> meter (tags <c>level</c>, <c>event.id</c>, <c>category</c>).
+/// Counting happens on the drain as records are formatted; the formatted batches it receives are ignored.
+/// </summary>
+public sealed class AsyncMetricsWriter : LogWriter, IRecordObserver
+{
+    private static readonly Meter s_meter = new(KakashiMeter.Name);
+    private static readonly string[] s_levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
+    private readonly Counter<long> _records = s_meter.CreateCounter<long>("kakashi.records", "{record}", "Records processed, by level, event id and category");
+    private readonly Dictionary<int, object> _eventIds = new();
+    private readonly long[] _byLevel = new long[7];
+
+    public override string Name => "metrics";
+
+    /// <summary>Records counted per level (index = LogLevel).</summary>
+    public long Count(LogLevel level) => Volatile.Read(ref _byLevel[Math.Clamp((int)level, 0, 6)]);
+
+    void IRecordObserver.Observe(in LogRecord record)
+    {
+        int level = Math.Clamp((int)record.Level, 0, 6);
+        _byLevel[level]++;
+        if (!_records.Enabled) return;
+        if (!_eventIds.TryGetValue(record.EventId, out var id)) _eventIds[record.EventId] = id = record.EventId; // boxed once per event id
+        _records.Add(1, new("level", s_levels[level]), new("event.id", id), new("category", record.Category));
+    }
+
+    protected internal override void Open()
+    {
+    }
+
+    protected internal override ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>Sees every record the drain formats (before the writers get the batch). Called on the drain thread: keep it cheap.</summary>
+public interface IRecordObserver
+{
+    void Observe(in LogRecord record);
+}
