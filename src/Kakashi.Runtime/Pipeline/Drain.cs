@@ -230,7 +230,11 @@ internal sealed unsafe class Drain
                     Housekeeping();
                 }
                 Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
-                if (processed == 0) Wait(idle++);
+                if (processed == 0)
+                {
+                    Seal();
+                    Wait(idle++);
+                }
             }
         }
         catch (Exception e)
@@ -406,9 +410,16 @@ internal sealed unsafe class Drain
         output.Commit();
         Release(buffers, k);
         _processed += count;
-        Seal();
+        // Hand a batch to the writers when it is worth a wake-up: big enough, or its first record has waited 1 ms.
+        // (When the rings run dry the loop seals whatever there is before it waits.)
+        var current = _chunks.Current;
+        if (current.Length >= MinBatchBytes || Stopwatch.GetElapsedTime(_chunkStarted) >= MaxBatchDelay) Seal();
         return count;
     }
+
+    private const int MinBatchBytes = 32 * 1024;
+    private static readonly TimeSpan MaxBatchDelay = TimeSpan.FromMilliseconds(1);
+    private long _chunkStarted;
 
     /// <summary>Hands the current batch to every writer stage and starts a new one.</summary>
     private void Seal(int excludedStage = -1, bool isInternal = false)
@@ -424,6 +435,7 @@ internal sealed unsafe class Drain
             _pool.Return(chunk);
             return;
         }
+        _chunkStarted = Stopwatch.GetTimestamp();
         chunk.SetReferences(receivers);
         foreach (var stage in _stages)
         {

@@ -107,9 +107,9 @@ public sealed class AsyncFileWriter : LogWriter
     {
         var pipe = _pipe ?? throw new InvalidOperationException("The writer is not open.");
         var span = batch.Span;
-        if (pipe.UnflushedBytes == 0 && span.Length >= BatchSize)
+        if (pipe.UnflushedBytes == 0 && span.Length >= Math.Min(BatchSize, 64 * 1024))
         {
-            // a full batch already: straight to the file, no copy
+            // a big batch already: straight to the file, no copy
             long start = Stopwatch.GetTimestamp();
             _stream!.Write(span);
             BytesWritten += span.Length;
