@@ -232,32 +232,34 @@ internal sealed class WriterStage
         }
     }
 
+    /// <summary>Flush requests do not wait for a writer whose circuit is open: signal those queued.</summary>
     private void SignalQueuedFlushes()
     {
-        lock (_lock)
+        lock (_lock) RemoveWhere(static (_, chunk, _) =>
         {
-            int kept = 0;
-            int n = _count;
-            for (int i = 0; i < n; i++)
-            {
-                int slot = (_head + i) % _queue.Length;
-                var chunk = _queue[slot]!;
-                _queue[slot] = null;
-                if (chunk.Flush is not null)
-                {
-                    chunk.Flush.Signal();
-                    continue;
-                }
-                _queue[(_head + kept) % _queue.Length] = chunk;
-                kept++;
-            }
-            _count = kept;
-        }
+            if (chunk.Flush is null) return false;
+            chunk.Flush.Signal();
+            return true;
+        }, 0);
     }
 
-    private void DropOldestUntil(int needed)
+    /// <summary>Removes the oldest data batches (flush markers stay, in order) until <paramref name="needed"/> more bytes fit; counts them dropped.</summary>
+    private void DropOldestUntil(int needed) => RemoveWhere(static (stage, chunk, needed) =>
     {
-        // remove the oldest data batches (flush markers stay, in order) until the new one fits
+        if (chunk.Flush is not null || stage._queuedBytes + needed <= stage._limit) return false;
+        stage._queuedBytes -= chunk.Length;
+        if (!chunk.Internal)
+        {
+            stage._queuedRecords -= chunk.Records;
+            Interlocked.Add(ref stage._dropped, chunk.Records);
+        }
+        chunk.Release();
+        return true;
+    }, needed);
+
+    /// <summary>Compacts the queue (caller holds the lock), keeping the order of what stays.</summary>
+    private void RemoveWhere(Func<WriterStage, Chunk, int, bool> remove, int argument)
+    {
         int kept = 0;
         int n = _count;
         for (int i = 0; i < n; i++)
@@ -265,18 +267,9 @@ internal sealed class WriterStage
             int slot = (_head + i) % _queue.Length;
             var chunk = _queue[slot]!;
             _queue[slot] = null;
-            if (chunk.Flush is null && _queuedBytes + needed > _limit)
-            {
-                _queuedBytes -= chunk.Length;
-                if (!chunk.Internal) _queuedRecords -= chunk.Records;
-                if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records);
-                chunk.Release();
-            }
-            else
-            {
-                _queue[(_head + kept) % _queue.Length] = chunk;
-                kept++;
-            }
+            if (remove(this, chunk, argument)) continue;
+            _queue[(_head + kept) % _queue.Length] = chunk;
+            kept++;
         }
         _count = kept;
     }
