@@ -12,17 +12,27 @@ namespace Kakashi.Generators;
 public sealed partial class KakashiLogGenerator
 {
     /// <summary>
-    /// Turns one attributed method into a <see cref="LogMethodSpec"/>, or null when the method cannot be generated
-    /// (the analyzers report why; the compiler reports the missing implementation).
+    /// Turns one attributed method into a <see cref="LogMethodModel"/>: the <see cref="LogMethodSpec"/> of its body, or, when
+    /// the method cannot be generated (the analyzers report why), the <see cref="StubSpec"/> of an empty implementation so
+    /// that the compiler does not stop at "no implementation" (CS8795) before the analyzers run. Null when neither can be
+    /// written (the method is not a partial definition, or a type around it is not partial).
     /// </summary>
     internal static class Parser
     {
-        private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        internal static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-        public static LogMethodSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        public static LogMethodModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax) return null;
+            var spec = ParseSpec(context, method, syntax, cancellationToken);
+            if (spec is not null) return new LogMethodModel(spec, null);
+            var stub = Stub.Create(method, syntax, context.SemanticModel, cancellationToken);
+            return stub is null ? null : new LogMethodModel(null, stub);
+        }
+
+        private static LogMethodSpec? ParseSpec(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+        {
             var compilation = context.SemanticModel.Compilation;
             var loggerType = compilation.GetTypeByMetadataName(KnownTypes.KakashiLogger);
             var levelType = compilation.GetTypeByMetadataName(KnownTypes.LogLevel);
@@ -37,13 +47,8 @@ public sealed partial class KakashiLogGenerator
             var attribute = context.Attributes[0];
             if (!ReadAttribute(attribute, out int level, out string? message, out int eventId, out string? eventName)) return null;
 
-            var containing = new List<ContainingTypeSpec>();
-            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-            {
-                var typeSyntax = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                if (typeSyntax is null || !typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) return null;
-                containing.Insert(0, new ContainingTypeSpec(Keyword(typeSyntax), TypeName(type)));
-            }
+            var containing = ContainingTypes(method, cancellationToken);
+            if (containing is null) return null;
 
             // logger source
             string? loggerExpression = null;
@@ -141,7 +146,7 @@ public sealed partial class KakashiLogGenerator
             string signature = qualified + "(" + string.Join(",", specs.Select(s => s.Type)) + ")";
             return new LogMethodSpec(
                 ns.Length == 0 ? null : ns,
-                new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
+                containing.Value,
                 method.Name,
                 syntax.Modifiers.ToString(),
                 method.IsStatic,
@@ -156,6 +161,19 @@ public sealed partial class KakashiLogGenerator
                 new EquatableArray<SegmentSpec>(segments.ToArray()),
                 qualified,
                 Hash(signature));
+        }
+
+        /// <summary>The types enclosing the method, outermost first; null when one of them is not partial (nothing can be added to it).</summary>
+        internal static EquatableArray<ContainingTypeSpec>? ContainingTypes(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var containing = new List<ContainingTypeSpec>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                var typeSyntax = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                if (typeSyntax is null || !typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) return null;
+                containing.Insert(0, new ContainingTypeSpec(Keyword(typeSyntax), TypeName(type)));
+            }
+            return new EquatableArray<ContainingTypeSpec>(containing.ToArray());
         }
 
         private static bool ReadAttribute(AttributeData attribute, out int level, out string? message, out int eventId, out string? eventName)
@@ -365,7 +383,7 @@ public sealed partial class KakashiLogGenerator
         internal static string Escape(string identifier)
             => SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
 
-        private static string Hash(string text)
+        internal static string Hash(string text)
         {
             uint hash = 2166136261;
             foreach (char c in text) hash = unchecked((hash ^ c) * 16777619);

@@ -64,6 +64,7 @@ public class FilterTests
         Assert.Equal("App|Int 100", app[10]);
         var m = pipeline.GetMetrics();
         Assert.Equal(180, m.LogsFiltered);
+        Assert.Equal(20, m.LogsProcessed);
         Assert.Equal(180, m.Writers[0].Filtered);
         Assert.Equal(m.Writers[0].Received, m.Writers[0].Written + m.Writers[0].Dropped + m.Writers[0].Filtered + m.Writers[0].Failed + m.Writers[0].Queued);
         long summarized = writer.Lines.Where(l => l.StartsWith("kakashi.filter|Suppressed ", StringComparison.Ordinal)).Sum(l => long.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));

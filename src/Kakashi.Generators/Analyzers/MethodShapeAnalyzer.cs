@@ -10,7 +10,10 @@ namespace Kakashi.Generators.Analyzers;
 /// <summary>
 /// The shape the generator needs: a <c>partial</c> method without a body, returning <c>void</c>, not generic, in
 /// <c>partial</c> types, without <c>out</c>/<c>ref</c>/<c>params</c> parameters or names the generated code uses.
-/// Without these the generator skips the method and the compiler only says "no implementation" (CS8795).
+/// Without these the generator cannot write the method; it writes an empty stub instead when the method is a partial
+/// definition in partial types, so that a build reports these ids rather than stopping at the compiler's "no implementation"
+/// (CS8795). A method or type that is not partial leaves nowhere to put one (CS0501, CS0751: KAK001 and KAK005 only show in
+/// the IDE until fixed).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MethodShapeAnalyzer : DiagnosticAnalyzer

@@ -182,7 +182,7 @@ internal sealed unsafe class Drain
         return new AsyncMetrics
         {
             LogsAccepted = totals.Accepted + totals.Dropped,
-            LogsProcessed = Volatile.Read(ref _processed),
+            LogsProcessed = Volatile.Read(ref _processed) - Volatile.Read(ref _filtered), // filtered records were read, not formatted
             LogsDropped = totals.Dropped + discarded,
             DroppedAtCaller = totals.Dropped,
             DroppedInRing = discarded,
