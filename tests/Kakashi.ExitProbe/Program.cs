@@ -2,12 +2,13 @@ using System;
 using Kakashi;
 using Microsoft.Extensions.Logging;
 
-// usage: Kakashi.ExitProbe <log path> <records> <how: return|exit>
+// usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock>
 string path = args[0];
+if (args.Length > 2 && args[2] == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
 int records = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
 var pipeline = new AsyncPipeline(new AsyncPipelineConfig
 {
-    Formatter = new TextFormatter("{Message}{NewLine}"),
+    Formatter = new TextFormatter(args.Length > 2 && args[2] == "clock" ? "{Timestamp:O} {Message}{NewLine}" : "{Message}{NewLine}"),
     Writers = [new AsyncFileWriter(path)],
 });
 var logger = pipeline.CreateLogger("Probe");
