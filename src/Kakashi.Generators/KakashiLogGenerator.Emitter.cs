@@ -22,8 +22,9 @@ public sealed partial class KakashiLogGenerator
             var sb = new StringBuilder();
             int indent = Open(sb, spec.Namespace, spec.ContainingTypes);
 
-            string field = "__kakashiTemplate_" + spec.MethodName + "_" + spec.Suffix;
-            string writer = "__kakashiWrite_" + spec.MethodName + "_" + spec.Suffix;
+            string member = spec.MethodName.TrimStart('@'); // a keyword-named method (@event) still makes a plain member name
+            string field = "__kakashiTemplate_" + member + "_" + spec.Suffix;
+            string writer = "__kakashiWrite_" + member + "_" + spec.Suffix;
             EmitTemplate(sb, indent, spec, field);
             sb.AppendLine();
             EmitMethod(sb, indent, spec, writer);

@@ -43,6 +43,7 @@ public sealed partial class KakashiLogGenerator
             if (!method.IsPartialDefinition || method.PartialImplementationPart is not null) return null;
             if (!method.ReturnsVoid || method.IsGenericMethod) return null;
             if (method.Parameters.Any(p => p.RefKind == RefKind.Out || p.RefKind == RefKind.Ref || p.IsParams)) return null;
+            if (method.Parameters.Any(p => p.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol)) return null; // a stub is written instead
 
             var attribute = context.Attributes[0];
             if (!ReadAttribute(attribute, out int level, out string? message, out int eventId, out string? eventName)) return null;
@@ -143,11 +144,12 @@ public sealed partial class KakashiLogGenerator
 
             string ns = method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString();
             string qualified = method.ContainingType.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) + "." + method.Name;
-            string signature = qualified + "(" + string.Join(",", specs.Select(s => s.Type)) + ")";
+            // ref kinds are part of the signature: M(int) and M(in int) are different methods with different generated members
+            string signature = qualified + "(" + string.Join(",", parameters.Select(p => (p.RefKind == RefKind.None ? "" : p.RefKind + " ") + p.Type.ToDisplayString(TypeFormat))) + ")";
             return new LogMethodSpec(
                 ns.Length == 0 ? null : ns,
                 containing.Value,
-                method.Name,
+                Escape(method.Name),
                 syntax.Modifiers.ToString(),
                 method.IsStatic,
                 new EquatableArray<ParameterSpec>(specs),

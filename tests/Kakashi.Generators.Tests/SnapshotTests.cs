@@ -71,6 +71,29 @@ public class SnapshotTests
                 public static partial void All(this KakashiLogger logger, in decimal a, int? b, Side c, Side? d, ReadOnlySpan<char> e, Tag f, object? g, ref readonly DateTimeOffset h, Tag i);
             }
             """ },
+        // methods the generator cannot write: a stub that compiles, does nothing and points at the KAK diagnostics
+        { "StubGenericExtension", Usings + """
+            using System.Collections.Generic;
+            namespace Demo;
+            public static partial class Lookups
+            {
+                [KakashiLog(LogLevel.Information, "Found {Key}")]
+                public static partial bool TryFind<TKey, TValue>(this KakashiLogger logger, TKey key, out TValue? value, params IEnumerable<TValue> candidates)
+                    where TKey : notnull, IComparable<TKey>
+                    where TValue : class, new();
+            }
+            """ },
+        { "StubInstanceNested", Usings + """
+            namespace Demo.Deep;
+            public partial class Outer<T> where T : struct
+            {
+                internal readonly partial struct Inner
+                {
+                    [KakashiLog(LogLevel.Debug, "Tick {Bid}")]
+                    private partial ref readonly T Tick(scoped in T bid, ref int count);
+                }
+            }
+            """ },
     };
 
     [Theory]

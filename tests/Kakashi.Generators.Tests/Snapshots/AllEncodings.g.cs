@@ -5,7 +5,7 @@ namespace Demo
 {
     partial class Encodings
     {
-        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_All_E562DDF9 = new global::Kakashi.Templates.LogTemplate(
+        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_All_06CBE74C = new global::Kakashi.Templates.LogTemplate(
             "Demo.Encodings.All", global::Microsoft.Extensions.Logging.LogLevel.Information, 0, null, "{A} {B} {C} {D} {E} {F} {G} {H} {I:X}",
             new global::Kakashi.Templates.TemplateSegment[]
             {
@@ -45,13 +45,13 @@ namespace Demo
         {
             if (global::Kakashi.KakashiLogger.IsEnabled(logger, global::Microsoft.Extensions.Logging.LogLevel.Information))
             {
-                __kakashiWrite_All_E562DDF9(logger, global::Microsoft.Extensions.Logging.LogLevel.Information, a, b, c, d, e, f, g, h, i);
+                __kakashiWrite_All_06CBE74C(logger, global::Microsoft.Extensions.Logging.LogLevel.Information, a, b, c, d, e, f, g, h, i);
             }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void __kakashiWrite_All_E562DDF9(global::Kakashi.KakashiLogger __logger, global::Microsoft.Extensions.Logging.LogLevel __level, decimal a, int? b, global::Demo.Side c, global::Demo.Side? d, global::System.ReadOnlySpan<char> e, global::Demo.Tag f, object? g, global::System.DateTimeOffset h, global::Demo.Tag i)
+        private static void __kakashiWrite_All_06CBE74C(global::Kakashi.KakashiLogger __logger, global::Microsoft.Extensions.Logging.LogLevel __level, decimal a, int? b, global::Demo.Side c, global::Demo.Side? d, global::System.ReadOnlySpan<char> e, global::Demo.Tag f, object? g, global::System.DateTimeOffset h, global::Demo.Tag i)
         {
             try
             {
@@ -59,7 +59,7 @@ namespace Demo
                 int __length5 = global::Kakashi.Buffers.ArgScratch.Append(f, null);
                 string? __text6 = global::Kakashi.Buffers.ArgText.Format(g, null);
                 int __length8 = global::Kakashi.Buffers.ArgScratch.Append(i, "X");
-                var __w = __logger.BeginRecord(__kakashiTemplate_All_E562DDF9, __level, global::System.Runtime.CompilerServices.Unsafe.SizeOf<decimal>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<int>() + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + global::Kakashi.Buffers.RecordWriter.SizeOf(e) + 4 + __length5 + global::Kakashi.Buffers.RecordWriter.SizeOf(__text6) + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::System.DateTimeOffset>() + 4 + __length8);
+                var __w = __logger.BeginRecord(__kakashiTemplate_All_06CBE74C, __level, global::System.Runtime.CompilerServices.Unsafe.SizeOf<decimal>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<int>() + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + 1 + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Demo.Side>() + global::Kakashi.Buffers.RecordWriter.SizeOf(e) + 4 + __length5 + global::Kakashi.Buffers.RecordWriter.SizeOf(__text6) + global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::System.DateTimeOffset>() + 4 + __length8);
                 if (!__w.IsActive) return;
                 __w.Write<decimal>(a);
                 __w.WriteNullable<int>(b);

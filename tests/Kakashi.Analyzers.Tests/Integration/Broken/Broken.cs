@@ -1,6 +1,7 @@
 // Misuses that still compile (the generator writes these methods): a build of this project must fail with exactly these
-// Kakashi ids, warnings included (TreatWarningsAsErrors). Misuses that stop the generator are in Fixtures/Blocking.cs:
-// the compiler's own error for them (CS8795...) ends a command-line build before analyzers run.
+// Kakashi ids (and those of Stubbed.cs, where the generator writes stubs), warnings included (TreatWarningsAsErrors), and
+// no compiler error. Misuses no stub can fix are in Fixtures/Blocking.cs: the compiler's own error for them (CS0501,
+// CS0751, CS8795) ends a command-line build before analyzers run.
 using System;
 using Kakashi;
 using Microsoft.Extensions.Logging;
