@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Kakashi.Benchmarks.Allocation;
+using Kakashi.Benchmarks.Backpressure;
 using Kakashi.Benchmarks.Infrastructure;
 using Kakashi.Benchmarks.Latency;
 using Kakashi.Benchmarks.Peers;
@@ -21,19 +22,27 @@ public static class Program
 
         modes
           latency      caller latency (bursts of 1,000 calls, ~2 ms apart) and the disabled-level cost
-          throughput   N records until the file is flushed and closed, records/s, MB/s, lines, peak working set
+          throughput   N records until the file is flushed and closed, records/s, MB/s, lines, peak working set;
+                       each run cold (PERF.md: JIT included) and warm (after --warm records, flushed, and a pause)
+          backpressure Kakashi only: caller latency, drops and blocked time with a small ring kept full by a slow
+                       writer, for each DropStrategy, 1 and 2 producers
           bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
-          all          latency, throughput, then bdn
+          all          latency, throughput, backpressure, then bdn
 
-        options (latency, throughput, all)
+        options (latency, throughput, backpressure, all)
           --peers Kakashi,ZLogger,MEL,Serilog,NLog   peers to race (default all)
           --threads 1,2                               producer thread counts (default 1,2)
-          --runs N                                    processes per peer and thread count (latency 1, throughput 3)
+          --runs N                                    processes per peer and thread count (latency 1, throughput 3, backpressure 1)
           --quiet-wait 120                            seconds to wait for other processes to leave the CPUs idle before each child (0: off)
         latency
           --bursts 500  --warmup 200000  --pause-ms 2  --disabled-calls 5000000
         throughput
-          --records 2000000
+          --records 2000000  --warm 1000000 (records logged and flushed before the timed ones in the warm runs; 0: cold runs only)
+        backpressure
+          --strategies Block,DropNewest,DropOldest,Priority,Priority@0.5   (@f: DropThreshold = f x buffer)
+          --buffer 65536  --writer-mbps 10  --bp-warmup 50000  --bp-calls 200000 (per thread)
+          --stage-limit 65536 (writer stage bytes; 0: the pipeline default, 4 MiB)
+          --offered 200000 (calls/s over all producers, about twice what the writer takes; 0: back to back)
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 
@@ -49,13 +58,15 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
             case "throughput-child": return ThroughputHarness.Child(new Cli(rest, known));
+            case "backpressure-child": return BackpressureHarness.Child(new Cli(rest, known));
             case "latency":
             case "throughput":
+            case "backpressure":
             case "bdn":
             case "all":
                 break;
@@ -94,6 +105,13 @@ public static class Program
         {
             var section = new StringBuilder();
             ThroughputHarness.Run(cli, section);
+            Console.Error.WriteLine(section.ToString());
+            report.Append(section);
+        }
+        if (mode is "backpressure" or "all")
+        {
+            var section = new StringBuilder();
+            BackpressureHarness.Run(cli, section);
             Console.Error.WriteLine(section.ToString());
             report.Append(section);
         }

@@ -17,7 +17,10 @@ public static class ChildProcess
 {
     public const string ResultPrefix = "RESULT ";
 
-    public static void WriteResult<T>(T result) => Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+    // NaN (an empty class of calls has no percentiles) must survive the trip
+    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static void WriteResult<T>(T result) => Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result, s_json));
 
     public static (T? Result, string Error) Run<T>(IEnumerable<string> args, TimeSpan timeout) where T : class
     {
@@ -56,7 +59,7 @@ public static class ChildProcess
         lock (stderr) err = stderr.ToString();
         if (process.ExitCode != 0 || line is null)
             return (null, $"exit code {process.ExitCode}; stdout tail: {Tail(stdout)} stderr tail: {Tail(stderr)}");
-        var result = JsonSerializer.Deserialize<T>(line[ResultPrefix.Length..]);
+        var result = JsonSerializer.Deserialize<T>(line[ResultPrefix.Length..], s_json);
         return (result, err.Trim());
     }
 

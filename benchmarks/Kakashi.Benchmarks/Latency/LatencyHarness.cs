@@ -32,6 +32,7 @@ public sealed class LatencyResult
     public double CallerBytesPerCall { get; set; }
     public double? DisabledNs { get; set; }
     public double? DisabledBytesPerCall { get; set; }
+    public double? DisabledLoopNs { get; set; }
     public long ExpectedLines { get; set; }
     public long Lines { get; set; }
     public long OtherLines { get; set; }
@@ -137,18 +138,22 @@ public static class LatencyHarness
         if (disabled.Count > 0)
         {
             double kd = Stats.Median(disabled.Where(r => r.Peer == PeerCatalog.Baseline).Select(r => r.DisabledNs!.Value));
+            double kl = Stats.Median(disabled.Where(r => r.Peer == PeerCatalog.Baseline).Select(r => r.DisabledLoopNs ?? double.NaN));
             report.AppendLine("### Disabled level (a Debug call with the minimum level at Information)");
             report.AppendLine();
-            report.AppendLine($"Tight loop of {disabledCalls:N0} calls, 5 repetitions, median; loop overhead included; no Stopwatch inside the loop.");
+            report.AppendLine($"Tight loops of {disabledCalls:N0} calls, 5 repetitions each, median; loop overhead included; no Stopwatch inside the loop. " +
+                              "`via interface`: the harness's loop calling IPeer.LogDisabled (an interface call per iteration, not inlinable). " +
+                              "`own call site`: a loop inside the peer class calling the generated/idiomatic method directly, as application code would (the level check can be inlined).");
             report.AppendLine();
-            report.AppendLine("| peer | ns/call | B/call | Kakashi/peer |");
-            report.AppendLine("| --- | ---: | ---: | ---: |");
+            report.AppendLine("| peer | own call site ns/call | via interface ns/call | B/call | own call site K/peer | via interface K/peer |");
+            report.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
             foreach (var peer in peers)
             {
                 var rs = disabled.Where(r => r.Peer == peer).ToList();
-                if (rs.Count == 0) { report.AppendLine($"| {peer} | failed | | |"); continue; }
+                if (rs.Count == 0) { report.AppendLine($"| {peer} | failed | | | | |"); continue; }
                 double ns = Stats.Median(rs.Select(r => r.DisabledNs!.Value));
-                report.AppendLine($"| {peer} | {Stats.F(ns, 2)} | {Stats.F(Stats.Median(rs.Select(r => r.DisabledBytesPerCall ?? double.NaN)))} | {Stats.Ratio(kd, ns)} |");
+                double loopNs = Stats.Median(rs.Select(r => r.DisabledLoopNs ?? double.NaN));
+                report.AppendLine($"| {peer} | {Stats.F(loopNs, 2)} | {Stats.F(ns, 2)} | {Stats.F(Stats.Median(rs.Select(r => r.DisabledBytesPerCall ?? double.NaN)))} | {Stats.Ratio(kl, loopNs)} | {Stats.Ratio(kd, ns)} |");
             }
             report.AppendLine();
         }
@@ -275,8 +280,8 @@ public static class LatencyHarness
         foreach (var w in workers) w.Join();
         if (failure is not null) throw new InvalidOperationException("A producer thread failed.", failure);
 
-        double? disabledNs = null, disabledBytes = null;
-        if (disabledCalls > 0) (disabledNs, disabledBytes) = MeasureDisabled(peer, disabledCalls);
+        double? disabledNs = null, disabledBytes = null, disabledLoopNs = null;
+        if (disabledCalls > 0) (disabledNs, disabledBytes, disabledLoopNs) = MeasureDisabled(peer, disabledCalls);
 
         peer.Dispose();
         var check = LogFileCheck.Of(path);
@@ -312,6 +317,7 @@ public static class LatencyHarness
             CallerBytesPerCall = (double)allocated.Sum() / calls,
             DisabledNs = disabledNs,
             DisabledBytesPerCall = disabledBytes,
+            DisabledLoopNs = disabledLoopNs,
             ExpectedLines = (long)threads * ((long)warmupBursts * BurstSize + 2L * bursts * BurstSize),
             Lines = check.RecordLines,
             OtherLines = check.OtherLines,
@@ -325,7 +331,7 @@ public static class LatencyHarness
     /// Median ticks between two consecutive Stopwatch.GetTimestamp() reads, and the timer's step: the smallest gap above
     /// 2 ticks between distinct values of that difference (on a VM the clock may advance in steps coarser than a tick).
     /// </summary>
-    private static (long Median, long Step) MeasurePairCost()
+    internal static (long Median, long Step) MeasurePairCost()
     {
         var d = new long[200_000];
         for (int round = 0; round < 2; round++) // the first round warms the JIT and the vDSO
@@ -347,11 +353,15 @@ public static class LatencyHarness
         return (d[d.Length / 2], step == long.MaxValue ? 1 : step);
     }
 
-    private static (double Ns, double Bytes) MeasureDisabled(IPeer peer, int calls)
+    private static (double Ns, double Bytes, double LoopNs) MeasureDisabled(IPeer peer, int calls)
     {
         for (int i = 0; i < 200_000; i++) peer.LogDisabled(i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+        peer.LogDisabledLoop(200_000);
         Thread.Sleep(200); // tier-1 promotion happens in the background
         for (int i = 0; i < 200_000; i++) peer.LogDisabled(i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+        peer.LogDisabledLoop(200_000);
+        Thread.Sleep(200); // and OSR'd loops get their tier-1 version
+        peer.LogDisabledLoop(200_000);
         var ns = new double[5];
         long alloc0 = GC.GetAllocatedBytesForCurrentThread();
         for (int rep = 0; rep < ns.Length; rep++)
@@ -361,6 +371,14 @@ public static class LatencyHarness
             ns[rep] = Stopwatch.GetElapsedTime(t0).TotalNanoseconds / calls;
         }
         double bytes = (double)(GC.GetAllocatedBytesForCurrentThread() - alloc0) / ((long)calls * ns.Length);
-        return (Stats.Median(ns), bytes);
+        // the peer's own call site in a loop: what an application's call below the minimum level costs once inlined
+        var loop = new double[5];
+        for (int rep = 0; rep < loop.Length; rep++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            peer.LogDisabledLoop(calls);
+            loop[rep] = Stopwatch.GetElapsedTime(t0).TotalNanoseconds / calls;
+        }
+        return (Stats.Median(ns), bytes, Stats.Median(loop));
     }
 }

@@ -24,6 +24,18 @@ public interface IPeer : IDisposable
     /// <summary>One call at Debug, below the minimum level (Information): must write nothing.</summary>
     void LogDisabled(int orderId, int quantity, double price, string symbol);
 
+    /// <summary>
+    /// <paramref name="calls"/> Debug calls in a loop inside the peer (the peer's own call site, no interface call per
+    /// iteration, so the JIT can inline the level check as it would in an application).
+    /// </summary>
+    void LogDisabledLoop(int calls);
+
+    /// <summary>
+    /// Waits (untimed) until the records logged so far have left the peer's queue for its writer, with whatever the
+    /// library offers: a flush API, a queue inspector, or nothing (the harness then watches the file).
+    /// </summary>
+    void Flush();
+
     /// <summary>Peer-specific counters after <see cref="IDisposable.Dispose"/> (null when the peer has none).</summary>
     string? Counters { get; }
 

@@ -43,6 +43,15 @@ public sealed class KakashiPeer : IPeer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void LogDisabled(int orderId, int quantity, double price, string symbol) => _logger.OrderFilledDebug(orderId, quantity, price, symbol);
 
+    public void LogDisabledLoop(int calls)
+    {
+        var logger = _logger;
+        for (int i = 0; i < calls; i++) logger.OrderFilledDebug(i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+    }
+
+    /// <summary>FlushAllAsync: every record accepted so far is formatted, written and flushed.</summary>
+    public void Flush() => _pipeline?.FlushAllAsync().GetAwaiter().GetResult();
+
     public void Dispose()
     {
         var pipeline = _pipeline;

@@ -36,6 +36,15 @@ public sealed class MelPeer : IPeer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void LogDisabled(int orderId, int quantity, double price, string symbol) => MelBenchLog.OrderFilledDebug(_logger, orderId, quantity, price, symbol);
 
+    public void LogDisabledLoop(int calls)
+    {
+        var logger = _logger;
+        for (int i = 0; i < calls; i++) MelBenchLog.OrderFilledDebug(logger, i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+    }
+
+    /// <summary>No flush API short of disposing the factory (ZLogger's provider): the harness watches the file.</summary>
+    public void Flush() { }
+
     public void Dispose()
     {
         _factory?.Dispose();

@@ -51,6 +51,15 @@ public sealed class NLogPeer : IPeer
     public void LogDisabled(int orderId, int quantity, double price, string symbol)
         => _logger.Debug(PeerSetup.Template, orderId, quantity, price, symbol);
 
+    public void LogDisabledLoop(int calls)
+    {
+        var logger = _logger;
+        for (int i = 0; i < calls; i++) logger.Debug(PeerSetup.Template, i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+    }
+
+    /// <summary>LogFactory.Flush: the async wrapper's queue goes to the file target, which flushes.</summary>
+    public void Flush() => _factory?.Flush(System.TimeSpan.FromSeconds(60));
+
     public void Dispose()
     {
         var factory = _factory;

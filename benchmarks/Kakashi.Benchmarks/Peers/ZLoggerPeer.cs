@@ -52,6 +52,15 @@ public sealed class ZLoggerPeer : IPeer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void LogDisabled(int orderId, int quantity, double price, string symbol) => ZLoggerBenchLog.OrderFilledDebug(_logger, orderId, quantity, price, symbol);
 
+    public void LogDisabledLoop(int calls)
+    {
+        var logger = _logger;
+        for (int i = 0; i < calls; i++) ZLoggerBenchLog.OrderFilledDebug(logger, i, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+    }
+
+    /// <summary>ZLogger has no flush API short of disposing the factory: the harness watches the file (ZLogger writes its queue out when it runs empty).</summary>
+    public void Flush() { }
+
     public void Dispose()
     {
         // Disposing the factory disposes the provider, which drains its queue, flushes and closes the file.

@@ -96,6 +96,7 @@ public sealed class WriterMetrics
     /// <summary>Records waiting in the stage.</summary>
     public long Queued { get; init; }
 
+    /// <summary>Memory held by the queued batches (their buffers), which is what <see cref="QueueLimit"/> bounds.</summary>
     public long QueueBytes { get; init; }
 
     public long QueueLimit { get; init; }

@@ -376,7 +376,9 @@ internal sealed unsafe class Drain
             Release(buffers, k);
             return 0;
         }
-        if (Stopwatch.GetElapsedTime(_lastBufferWarning) >= TimeSpan.FromSeconds(1)) WarnIfFilling(buffers, k, limits);
+        // the fill as the batch starts; the warning goes out after the batch, behind the records it talks about
+        int filling = Stopwatch.GetElapsedTime(_lastBufferWarning) >= TimeSpan.FromSeconds(1) ? FillingRing(buffers, k, limits) : -1;
+        long fillingBytes = filling >= 0 ? limits[filling] - buffers[filling].ReadPos : 0;
 
         var output = new Utf8Writer(_chunks);
         int max = _config.MaxBatchRecords;
@@ -402,6 +404,7 @@ internal sealed unsafe class Drain
             if (output.Available < SealThreshold)
             {
                 output.Commit();
+                Release(buffers, k); // give the space back before a stage may hold the drain
                 Seal();
                 output = new Utf8Writer(_chunks);
             }
@@ -410,6 +413,7 @@ internal sealed unsafe class Drain
         output.Commit();
         Release(buffers, k);
         _processed += count;
+        if (filling >= 0) WarnFilling(fillingBytes, buffers[filling].Capacity);
         // Hand a batch to the writers when it is worth a wake-up: big enough, or its first record has waited 1 ms.
         // (When the rings run dry the loop seals whatever there is before it waits.)
         var current = _chunks.Current;
@@ -617,19 +621,23 @@ internal sealed unsafe class Drain
         SyncUpstreamCounts();
     }
 
-    /// <summary>"Buffer X/Y (approaching limit)" when a ring's fill passed the warning threshold (at most once a second).</summary>
-    private void WarnIfFilling(ThreadBuffer[] buffers, int k, long[] limits)
+    /// <summary>The first ring whose fill passed the warning threshold, or -1.</summary>
+    private int FillingRing(ThreadBuffer[] buffers, int k, long[] limits)
     {
         for (int i = 0; i < k; i++)
         {
-            long fill = limits[i] - buffers[i].ReadPos;
-            if (fill < _settings.WarningThreshold) continue;
-            _lastBufferWarning = Stopwatch.GetTimestamp();
-            _payload.Reset();
-            _payload.Int64(fill).Int64(buffers[i].Capacity);
-            WriteInternal(InternalRecords.BufferWarning, _backpressureLogger!, LogLevel.Warning, default, -1);
-            return;
+            if (limits[i] - buffers[i].ReadPos >= _settings.WarningThreshold) return i;
         }
+        return -1;
+    }
+
+    /// <summary>"Buffer X/Y (approaching limit)" when a ring's fill passed the warning threshold (at most once a second).</summary>
+    private void WarnFilling(long fill, long capacity)
+    {
+        _lastBufferWarning = Stopwatch.GetTimestamp();
+        _payload.Reset();
+        _payload.Int64(fill).Int64(capacity);
+        WriteInternal(InternalRecords.BufferWarning, _backpressureLogger!, LogLevel.Warning, default, -1);
     }
 
     /// <summary>Records that never reached the stages (dropped at the caller or skipped in the ring): counted in every writer's books.</summary>

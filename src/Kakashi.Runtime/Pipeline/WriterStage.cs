@@ -141,7 +141,7 @@ internal sealed class WriterStage
         {
             lock (_lock)
             {
-                if (_queuedBytes + chunk.Length <= _limit || _count == 0)
+                if (_queuedBytes + Held(chunk) <= _limit || _count == 0)
                 {
                     Push(chunk);
                     break;
@@ -155,7 +155,7 @@ internal sealed class WriterStage
                 }
                 if (policy == DropStrategy.DropOldest)
                 {
-                    DropOldestUntil(chunk.Length);
+                    DropOldestUntil(Held(chunk));
                     Push(chunk);
                     break;
                 }
@@ -202,6 +202,12 @@ internal sealed class WriterStage
     /// <summary>Abandons a writer that did not finish in time (shutdown timeout): cancels its current write.</summary>
     public void Abort() => _stop.Cancel();
 
+    /// <summary>
+    /// The memory a queued batch holds: its buffer, not just the bytes in it (batches are handed over at 32 KiB or 1 ms,
+    /// so counting only their contents would let a stage pin far more pooled buffers than its limit says).
+    /// </summary>
+    private static int Held(Chunk chunk) => chunk.Buffer.Length;
+
     private void Push(Chunk chunk)
     {
         if (_count == _queue.Length)
@@ -213,7 +219,7 @@ internal sealed class WriterStage
         }
         _queue[(_head + _count) % _queue.Length] = chunk;
         _count++;
-        _queuedBytes += chunk.Length;
+        _queuedBytes += Held(chunk);
         if (!chunk.Internal) _queuedRecords += chunk.Records;
     }
 
@@ -226,7 +232,7 @@ internal sealed class WriterStage
             _queue[_head] = null;
             _head = (_head + 1) % _queue.Length;
             _count--;
-            _queuedBytes -= chunk.Length;
+            _queuedBytes -= Held(chunk);
             if (!chunk.Internal) _queuedRecords -= chunk.Records;
             return chunk;
         }
@@ -247,7 +253,7 @@ internal sealed class WriterStage
     private void DropOldestUntil(int needed) => RemoveWhere(static (stage, chunk, needed) =>
     {
         if (chunk.Flush is not null || stage._queuedBytes + needed <= stage._limit) return false;
-        stage._queuedBytes -= chunk.Length;
+        stage._queuedBytes -= Held(chunk);
         if (!chunk.Internal)
         {
             stage._queuedRecords -= chunk.Records;
