@@ -162,3 +162,57 @@ public class BackpressureTests
         Assert.Equal("Writers[0].Backpressure", Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncPipeline(config)).ParamName);
     }
 }
+
+/// <summary>Drop-oldest callers wait only for the drain to skip records, even while a blocking writer holds the drain.</summary>
+public class DropOldestBehindABlockedWriterTests
+{
+    private sealed class GatedWriter : LogWriter
+    {
+        public readonly SemaphoreSlim Gate = new(0);
+        public long Lines;
+
+        protected internal override void Open()
+        {
+        }
+
+        protected internal override async ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+        {
+            await Gate.WaitAsync(CancellationToken.None);
+            Gate.Release();
+            Interlocked.Add(ref Lines, batch.Span.Count((byte)'\n'));
+        }
+
+        protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Callers_go_on_while_the_writer_is_stuck_and_the_books_balance()
+    {
+        var writer = new GatedWriter { QueueLimit = 64 * 1024 }; // Block policy (the default)
+        await using var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            Writers = [writer],
+            BufferSize = 8192,
+            Backpressure = new BackpressureConfig { DropStrategy = DropStrategy.DropOldest },
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        var producer = Task.Run(() =>
+        {
+            for (int i = 0; i < 50_000; i++) logger.Seq(0, i);
+        });
+        // the writer has not written a single batch, the stage is full and holds the drain: the caller still finishes
+        Assert.Same(producer, await Task.WhenAny(producer, Task.Delay(TimeSpan.FromSeconds(30))));
+        Assert.True(pipeline.GetMetrics().LogsDropped > 0);
+        writer.Gate.Release();
+        await pipeline.FlushAllAsync();
+        var m = pipeline.GetMetrics();
+        var w = m.Writers[0];
+        Assert.Equal(50_000, m.LogsAccepted);
+        Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
+        Assert.Equal(50_000, w.Received);
+    }
+}

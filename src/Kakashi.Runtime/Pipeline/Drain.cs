@@ -407,6 +407,8 @@ internal sealed unsafe class Drain
                 Release(buffers, k); // give the space back before a stage may hold the drain
                 Seal();
                 output = new Utf8Writer(_chunks);
+                // while a stage held the drain, it may have skipped records for drop-oldest/priority callers
+                for (int i = 0; i < k; i++) heads[i] = Peek(buffers[i], limits[i]);
             }
             if ((count & 1023) == 0) Release(buffers, k);
         }
@@ -489,6 +491,20 @@ internal sealed unsafe class Drain
             return *(long*)(p + RecordLayout.TimestampOffset);
         }
         return long.MaxValue;
+    }
+
+    /// <summary>
+    /// Called while a full writer stage holds the drain: the drop-oldest and priority callers still get the records they
+    /// asked to discard skipped (and the space freed), so they wait for the skipping only, not for the slow writer.
+    /// </summary>
+    internal void ServiceDiscards()
+    {
+        foreach (var buffer in Volatile.Read(ref _buffers))
+        {
+            if (buffer.DiscardBelow == 0) continue;
+            Peek(buffer, buffer.ReadPublished());
+            buffer.ReleaseConsumed();
+        }
     }
 
     /// <summary>Decodes and formats one record; returns its aligned size.</summary>

@@ -161,8 +161,10 @@ internal sealed class WriterStage
                 }
                 _space.Reset();
             }
-            // Block: wait for the loop to take something; re-check the writer's health while waiting
-            _space.Wait(10);
+            // Block: wait for the loop to take something; re-check the writer's health while waiting, and keep
+            // skipping what drop-oldest/priority callers asked to discard
+            _drain.ServiceDiscards();
+            _space.Wait(1);
         }
         _items.Set();
     }
