@@ -17,7 +17,7 @@ namespace Kakashi.Buffers;
 /// 26     2   Objects      object slots taken (exceptions), consumed in order from the buffer's object ring
 /// 28     ... payload      the arguments in declaration order, each encoded by its codec (no type tags: the template knows the types)
 /// </code>
-/// Records start at 8-byte aligned offsets; a record never wraps around the end of the ring.
+/// Records start at 64-byte (cache-line) aligned offsets, so the record being written never shares a line with one the drain reads; a record never wraps around the end of the ring.
 /// </remarks>
 public static class RecordLayout
 {
