@@ -32,8 +32,6 @@ public sealed unsafe class ThreadBuffer
     internal readonly Thread Owner;
     internal readonly int ThreadId;
 
-    private const int PrefetchDistance = 256;
-
     private Cursors _c;
 
     internal ThreadBuffer(AsyncPipeline pipeline, int capacity, int objectSlots, Thread owner, PipelineSettings settings)
@@ -77,12 +75,7 @@ public sealed unsafe class ThreadBuffer
         long pos = _c.WritePos;
         long offset = pos & Mask;
         if (offset + size <= Capacity && pos + size - _c.ConsumedCache <= _limit)
-        {
-            // Warm the line a few records ahead: after a pause the hardware prefetcher has lost the stream, and the
-            // line was last touched by the drain's core.
-            if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0(Base + ((pos + PrefetchDistance) & Mask));
             return Base + offset;
-        }
         return ClaimSlow(size, level);
     }
 

@@ -128,8 +128,6 @@ internal sealed class WriterStage
 
     private bool Impaired => IsHung || _breaker.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
-    // Polly moves an open circuit to half-open on the next attempt after the break: the loop makes that attempt
-
     // ------------------------------------------------------------------ drain side
 
     /// <summary>Queues a batch the chunk's reference was counted for; applies the writer's policy when the stage is full.</summary>
@@ -288,6 +286,7 @@ internal sealed class WriterStage
     {
         while (true)
         {
+            // Polly moves an open circuit to half-open only on the next attempt after the break: the loop makes that attempt
             if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing
                 && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
             {
