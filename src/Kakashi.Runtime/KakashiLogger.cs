@@ -23,11 +23,11 @@ public sealed class KakashiLogger
         _pipeline = pipeline;
         _id = id;
         Category = category;
-        CategoryUtf8 = Encoding.UTF8.GetBytes(category);
+        CategoryUtf8 = Encoding.UTF8.GetBytes(Formatting.TextEscaping.EscapeControl(category)); // a category can never forge a line
         _minLevel = (int)minLevel;
     }
 
-    /// <summary>The category written with each record of this logger.</summary>
+    /// <summary>The category written with each record of this logger (control characters in it are written escaped).</summary>
     public string Category { get; }
 
     internal byte[] CategoryUtf8 { get; }
@@ -63,6 +63,6 @@ public sealed class KakashiLogger
     /// </summary>
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public RecordWriter BeginRecord(LogTemplate template, LogLevel level, int payloadSize)
+    public RecordWriter BeginRecord(LogTemplate template, LogLevel level, long payloadSize)
         => _pipeline.BeginRecord(this, template, level, payloadSize);
 }

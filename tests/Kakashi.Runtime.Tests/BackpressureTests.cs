@@ -171,15 +171,15 @@ public class DropOldestBehindABlockedWriterTests
         public readonly SemaphoreSlim Gate = new(0);
         public long Lines;
 
-        protected internal override void Open()
+        protected internal override void Open(WriterContext context)
         {
         }
 
-        protected internal override async ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+        protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
         {
             await Gate.WaitAsync(CancellationToken.None);
             Gate.Release();
-            Interlocked.Add(ref Lines, batch.Span.Count((byte)'\n'));
+            Interlocked.Add(ref Lines, batch.Bytes.Span.Count((byte)'\n'));
         }
 
         protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

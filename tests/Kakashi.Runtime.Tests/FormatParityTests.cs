@@ -137,13 +137,13 @@ internal sealed class FixedBufferWriter(int capacity) : LogWriter
         }
     }
 
-    protected internal override void Open()
+    protected internal override void Open(WriterContext context)
     {
     }
 
-    protected internal override System.Threading.Tasks.ValueTask WriteAsync(ReadOnlyMemory<byte> batch, System.Threading.CancellationToken cancellationToken)
+    protected internal override System.Threading.Tasks.ValueTask WriteAsync(LogBatch batch, System.Threading.CancellationToken cancellationToken)
     {
-        lock (_flushed) _flushed.Write(batch.Span);
+        lock (_flushed) _flushed.Write(batch.Bytes.Span);
         return default;
     }
 

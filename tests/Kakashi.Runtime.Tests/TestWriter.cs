@@ -49,11 +49,11 @@ internal sealed class TestWriter : LogWriter
         }
     }
 
-    protected internal override void Open()
+    protected internal override void Open(WriterContext context)
     {
     }
 
-    protected internal override async ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+    protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
         if (Hang)
@@ -66,7 +66,7 @@ internal sealed class TestWriter : LogWriter
         if (Interlocked.Decrement(ref _failuresLeft) >= 0) throw new IOException($"{Name} failed (transient)");
         lock (_lock)
         {
-            _partial.Append(Encoding.UTF8.GetString(batch.Span));
+            _partial.Append(Encoding.UTF8.GetString(batch.Bytes.Span));
             string text = _partial.ToString();
             int last = text.LastIndexOf('\n');
             if (last < 0) return;

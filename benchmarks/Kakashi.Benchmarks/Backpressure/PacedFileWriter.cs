@@ -48,7 +48,7 @@ public sealed class PacedFileWriter : LogWriter
         }
     }
 
-    protected internal override void Open()
+    protected internal override void Open(WriterContext context)
     {
         _stream = new FileStream(_path, new FileStreamOptions
         {
@@ -59,14 +59,14 @@ public sealed class PacedFileWriter : LogWriter
         });
     }
 
-    protected internal override ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+    protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw new InvalidOperationException("The writer is not open.");
-        stream.Write(batch.Span);
+        stream.Write(batch.Bytes.Span);
         long now = Stopwatch.GetTimestamp();
         if (_firstWrite == 0) Volatile.Write(ref _firstWrite, now);
-        _due = Math.Max(_due, now) + (long)(batch.Length * _ticksPerByte);
-        Volatile.Write(ref _bytes, _bytes + batch.Length);
+        _due = Math.Max(_due, now) + (long)(batch.Bytes.Length * _ticksPerByte);
+        Volatile.Write(ref _bytes, _bytes + batch.Bytes.Length);
         Volatile.Write(ref _batches, _batches + 1);
         long halfMs = Stopwatch.Frequency / 2000;
         while (true)

@@ -18,10 +18,10 @@ public unsafe ref struct RecordWriter
     private readonly byte* _start;
     private byte* _pos;
     private int _objects;
-    private int _excess;
+    private long _excess;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal RecordWriter(ThreadBuffer buffer, byte* start, int excess, int objects)
+    internal RecordWriter(ThreadBuffer buffer, byte* start, long excess, int objects)
     {
         _buffer = buffer;
         _start = start;
@@ -39,13 +39,16 @@ public unsafe ref struct RecordWriter
 
     // ------------------------------------------------------------------ sizes (used by generated code)
 
+    // Sizes are 64-bit: two 540-million-char strings are 2.16 GB of payload, which a 32-bit sum would wrap into a small
+    // (or negative) claim and the copies would run past the ring. The pipeline cuts any record larger than the ring allows.
+
     /// <summary>Encoded size of a string argument.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int SizeOf(string? value) => 4 + (value is null ? 0 : value.Length * 2);
+    public static long SizeOf(string? value) => 4 + (value is null ? 0 : value.Length * 2L);
 
     /// <summary>Encoded size of a character span argument.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int SizeOf(ReadOnlySpan<char> value) => 4 + value.Length * 2;
+    public static long SizeOf(ReadOnlySpan<char> value) => 4 + value.Length * 2L;
 
     // ------------------------------------------------------------------ writes
 
@@ -102,7 +105,7 @@ public unsafe ref struct RecordWriter
     private int Truncate(ReadOnlySpan<char> value, ref int length)
     {
         // The record is larger than the buffer accepts: cut strings until the excess is gone, and mark them.
-        int cut = Math.Min(length, (_excess + 1) / 2);
+        int cut = (int)Math.Min(length, (_excess + 1) / 2);
         if (cut == 0) return length;
         int kept = length - cut;
         if (kept > 0 && char.IsHighSurrogate(value[kept - 1])) kept--; // never split a surrogate pair
@@ -120,7 +123,7 @@ public unsafe ref struct RecordWriter
         if (_excess > 0 && length > 0)
         {
             // cut like a string when the record is larger than the buffer accepts (UTF-8 continuation bytes are not split)
-            int cut = Math.Min(length, _excess);
+            int cut = (int)Math.Min(length, _excess);
             kept = length - cut;
             var bytes = ArgScratch.Take(length);
             while (kept > 0 && (bytes[kept] & 0xC0) == 0x80) kept--;

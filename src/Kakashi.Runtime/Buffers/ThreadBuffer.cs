@@ -105,12 +105,14 @@ public sealed unsafe class ThreadBuffer
                         case Decision.Drop:
                             _droppedByLevel[Math.Min(level, 6)]++;
                             Volatile.Write(ref _c.DroppedTotal, _c.DroppedTotal + 1);
+                            ExitRecord();
                             return null;
                         case Decision.Wait:
                             // wait for the drain to free (or skip) space: no record is lost, unless the pipeline stopped
                             if (!Pipeline.CanProducerWait)
                             {
                                 Pipeline.CountRejected();
+                                ExitRecord();
                                 return null;
                             }
                             if (blockedSince == 0)
@@ -182,7 +184,23 @@ public sealed unsafe class ThreadBuffer
         _c.Accepted++;
         if (objects != 0) _c.ObjectsWritten += objects;
         Volatile.Write(ref _c.Published, next);
+        Volatile.Write(ref _c.InRecord, 0);
     }
+
+    /// <summary>
+    /// Marks the producer as inside a logging call, before it checks whether the pipeline still accepts records. A plain
+    /// store: shutdown pairs it with a process-wide barrier (<see cref="Interlocked.MemoryBarrierProcessWide"/>) after it
+    /// stops accepting, so either shutdown sees the mark and waits for the record, or the producer sees the stop
+    /// (an asymmetric Dekker handshake: no fence on the logging path).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void EnterRecord() => _c.InRecord = 1;
+
+    /// <summary>Clears the mark of <see cref="EnterRecord"/> for a call that publishes nothing (dropped, rejected, failed).</summary>
+    internal void ExitRecord() => Volatile.Write(ref _c.InRecord, 0);
+
+    /// <summary>True while the producer is between <see cref="EnterRecord"/> and the end of its call (read by shutdown only).</summary>
+    internal bool InRecord => Volatile.Read(ref _c.InRecord) != 0;
 
     /// <summary>Stores an object reference (an exception) for the next record; waits while the object ring is full.</summary>
     internal bool TryStoreObject(object? value, int index)
@@ -222,6 +240,12 @@ public sealed unsafe class ThreadBuffer
     internal long ReadPos;
     internal long ObjectsReadPos;
 
+    /// <summary>Records the consumer has taken off this ring (formatted, filtered or discarded); consumer-owned.</summary>
+    internal long RecordsRead;
+
+    /// <summary>Records accepted into this ring and not yet taken off it (racy: for metrics).</summary>
+    internal long Pending => Math.Max(0, Volatile.Read(ref _c.Accepted) - Volatile.Read(ref RecordsRead));
+
     internal object? TakeObject()
     {
         ref object? slot = ref _objects[ObjectsReadPos & ObjectMask];
@@ -254,6 +278,7 @@ public sealed unsafe class ThreadBuffer
         [FieldOffset(96)] public long DroppedTotal;
         [FieldOffset(104)] public long Waits;
         [FieldOffset(112)] public long BlockedTicks;
+        [FieldOffset(120)] public int InRecord;
         // producer writes, consumer reads
         [FieldOffset(160)] public long Published;
         // consumer writes, producer reads

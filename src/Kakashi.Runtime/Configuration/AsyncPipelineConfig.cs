@@ -97,7 +97,13 @@ public sealed class AsyncPipelineConfig
     /// <summary>Most records formatted between two writer batch notifications. Default 8192.</summary>
     public int MaxBatchRecords { get; set; } = 8192;
 
-    /// <summary>How long <see cref="AsyncPipeline.DisposeAsync"/> waits for the drain and the writers. Default 5 s.</summary>
+    /// <summary>Longest accepted <see cref="ShutdownTimeout"/> (1 hour).</summary>
+    public static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long <see cref="AsyncPipeline.DisposeAsync"/> waits for threads still inside a logging call, and then for the
+    /// writers. Default 5 s; from 1 ms to <see cref="MaxShutdownTimeout"/>.
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -126,14 +132,12 @@ public sealed class AsyncPipelineConfig
         var (buffer, warning, drop) = Backpressure.Resolve(BufferSize, _bufferSizeSet);
         if (BackpressureLimit < buffer)
             throw new ArgumentOutOfRangeException(nameof(BackpressureLimit), BackpressureLimit, $"BackpressureLimit must be at least the buffer size ({buffer} bytes): a writer's stage must hold a ring's worth of records.");
-        if (FlushInterval is { } interval && (interval <= TimeSpan.Zero || interval > TimeSpan.FromHours(1)))
-            throw new ArgumentOutOfRangeException(nameof(FlushInterval), interval, "FlushInterval must be greater than zero and at most one hour.");
+        if (FlushInterval is { } interval) Limits.CheckDuration(nameof(FlushInterval), interval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
         if (ObjectSlots < 16 || ObjectSlots > 1 << 20 || (ObjectSlots & (ObjectSlots - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(ObjectSlots), ObjectSlots, "ObjectSlots must be a power of two from 16 to 1048576.");
         if (MaxBatchRecords < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxBatchRecords), MaxBatchRecords, "MaxBatchRecords must be at least 1.");
-        if (ShutdownTimeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must be greater than zero.");
+        Limits.CheckDuration(nameof(ShutdownTimeout), ShutdownTimeout, TimeSpan.FromMilliseconds(1), MaxShutdownTimeout);
         if (!Enum.IsDefined(WaitStrategy))
             throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, "Unknown DrainWaitStrategy.");
         if (Writers is null || Writers.Count == 0)

@@ -20,7 +20,19 @@ public sealed class LogScope : IDisposable
         Name = name;
         Value = value;
         Parent = parent;
+        // encoded once here, on the caller's thread, so the drain writes bytes: the name with control characters escaped
+        // (it can never forge a line), the value as it is (property values are quoted and escaped where they are written)
+        NameUtf8 = System.Text.Encoding.UTF8.GetBytes(Formatting.TextEscaping.EscapeControl(name));
+        ValueUtf8 = value is null ? null : System.Text.Encoding.UTF8.GetBytes(value);
+        Depth = parent is null ? 1 : parent.Depth + 1;
     }
+
+    internal byte[] NameUtf8 { get; }
+
+    internal byte[]? ValueUtf8 { get; }
+
+    /// <summary>1 for an outermost scope.</summary>
+    internal int Depth { get; }
 
     /// <summary>The innermost scope of the current execution context, or null.</summary>
     public static LogScope? Current => s_current.Value;

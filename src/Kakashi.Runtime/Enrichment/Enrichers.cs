@@ -94,16 +94,14 @@ public sealed class ScopeEnricher : ICallerContextEnricher
     {
         var scope = record.Scope;
         if (scope is null) return;
-        Span<LogScope?> chain = new LogScope?[16];
-        int depth = 0;
-        for (var s = scope; s is not null && depth < chain.Length; s = s.Parent) chain[depth++] = s;
-        Span<byte> name = stackalloc byte[256];
-        for (int i = depth - 1; i >= 0; i--)
-        {
-            var s = chain[i]!;
-            int n = Encoding.UTF8.GetBytes(s.Name.AsSpan(0, Math.Min(s.Name.Length, 80)), name);
-            properties.Add(name[..n], (s.Value ?? "(null)").AsSpan());
-        }
+        Write(scope, ref properties, 16);
+    }
+
+    // outermost first, at most 16 levels (the innermost ones): recursion instead of a chain array, so nothing is allocated
+    private static void Write(LogScope scope, ref PropertyWriter properties, int levels)
+    {
+        if (scope.Parent is { } parent && levels > 1) Write(parent, ref properties, levels - 1);
+        properties.Add(scope.NameUtf8, scope.ValueUtf8 is { } value ? value : "(null)"u8);
     }
 }
 

@@ -54,7 +54,7 @@ public ref struct PropertyWriter
     public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
     {
         Separator();
-        _buffer.Write(name);
+        WriteName(name);
         _buffer.Write("="u8);
         WriteValue(value);
         _count++;
@@ -73,6 +73,23 @@ public ref struct PropertyWriter
     {
         Span<byte> scratch = stackalloc byte[128];
         if (value.TryFormat(scratch, out int n, default, System.Globalization.CultureInfo.InvariantCulture)) Add(name, scratch[..n]);
+    }
+
+    /// <summary>A name is a logfmt key: spaces, quotes, equals signs and control bytes become '_' (a name can never forge a line or a pair).</summary>
+    private readonly void WriteName(scoped ReadOnlySpan<byte> name)
+    {
+        if (name.IndexOfAny(" \"="u8) < 0 && name.IndexOfAnyInRange((byte)0, (byte)31) < 0 && name.IndexOf((byte)127) < 0)
+        {
+            _buffer.Write(name);
+            return;
+        }
+        var dest = _buffer.GetSpan(name.Length);
+        for (int i = 0; i < name.Length; i++)
+        {
+            byte b = name[i];
+            dest[i] = b is (byte)' ' or (byte)'"' or (byte)'=' or < 32 or 127 ? (byte)'_' : b;
+        }
+        _buffer.Advance(name.Length);
     }
 
     private readonly void Separator()

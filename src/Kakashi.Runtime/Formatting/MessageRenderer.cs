@@ -13,6 +13,12 @@ internal static class MessageRenderer
 {
     private static ReadOnlySpan<byte> Null => "(null)"u8;
 
+    /// <summary>
+    /// Most bytes one value may format to. A codec that still answers "too small" past this never will (a broken
+    /// <c>TryFormat</c> that always returns false): the hole gets a marker instead of the drain retrying forever.
+    /// </summary>
+    internal static int MaxValueBytes(int dataLength) => (int)Math.Min(Array.MaxLength / 2, Math.Max(1L << 20, dataLength * 4L + 4096));
+
     public static void Render(in LogRecord record, ref Utf8Writer output)
     {
         var segments = record.Template.Segments;
@@ -27,33 +33,49 @@ internal static class MessageRenderer
                 continue;
             }
             var arg = args[segment.ArgIndex];
-            if (arg.IsException)
+            long mark = output.Mark;
+            try
             {
-                WriteText(ref output, record.GetObject(segment.ArgIndex)?.ToString(), segment.Alignment);
-                continue;
+                if (arg.IsException)
+                {
+                    var value = record.GetObject(segment.ArgIndex);
+                    WriteText(ref output, value is Exception e ? FormatFailures.ExceptionText(e) : value?.ToString(), segment.Alignment);
+                    continue;
+                }
+                var data = record.GetArgData(segment.ArgIndex);
+                if (arg.CanBeNull && arg.Codec.IsNull(data)) WritePadded(ref output, Null, segment.Alignment);
+                else if (!WriteArg(ref output, arg.Codec, data, segment.Alignment, segment.Format)) FormatFailures.Hole(ref output, mark, in segment, "no output fits");
             }
-            var data = record.GetArgData(segment.ArgIndex);
-            if (arg.CanBeNull && arg.Codec.IsNull(data)) WritePadded(ref output, Null, segment.Alignment);
-            else WriteArg(ref output, arg.Codec, data, segment.Alignment, segment.Format);
+            catch (Exception e)
+            {
+                // a throwing TryFormat or ToString, or a format the type rejects ({Price:Q2}): the hole's bytes so far are
+                // taken back and the hole is marked, so the record stays whole
+                FormatFailures.Hole(ref output, mark, in segment, e.GetType().Name);
+            }
         }
     }
 
-    /// <summary>Formats a non-null argument, growing the span until the value and its padding fit, then aligns it.</summary>
-    internal static void WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
+    /// <summary>
+    /// Formats a non-null argument, growing the span until the value and its padding fit, then aligns it. False when the
+    /// codec cannot format the value within <see cref="MaxValueBytes"/> (nothing is written then).
+    /// </summary>
+    internal static bool WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
     {
         int hint = 64 + Math.Abs(alignment);
+        int max = MaxValueBytes(data.Length) + Math.Abs(alignment);
         while (true)
         {
             var dest = output.GetSpan(hint);
             if (!codec.TryFormat(data, dest, out int written, format))
             {
-                hint = dest.Length * 2;
+                if (dest.Length >= max) return false;
+                hint = (int)Math.Min(max, dest.Length * 2L);
                 continue;
             }
             if (alignment == 0)
             {
                 output.Advance(written);
-                return;
+                return true;
             }
             // padding is counted in UTF-16 chars, but non-ASCII values take more bytes than chars: make sure both fit
             int pad = Math.Abs(alignment) - CountChars(dest[..written]);
@@ -72,7 +94,7 @@ internal static class MessageRenderer
                 dest.Slice(written, pad).Fill((byte)' ');
             }
             output.Advance(written + Math.Max(pad, 0));
-            return;
+            return true;
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class TextFormatter : LogFormatter
                     var exception = record.Exception;
                     if (exception is not null)
                     {
-                        output.Write(exception.ToString().AsSpan());
+                        output.Write(Formatting.FormatFailures.ExceptionText(exception).AsSpan());
                         output.Write((byte)'\n');
                     }
                     break;

@@ -82,6 +82,7 @@ public ref struct Utf8Writer
     }
 
     /// <summary>Writes a value with <see cref="IUtf8SpanFormattable"/> (invariant culture).</summary>
+    /// <exception cref="FormatException">The value does not fit in 1 MiB (its <c>TryFormat</c> keeps returning false).</exception>
     public void WriteFormatted<T>(T value, ReadOnlySpan<char> format = default) where T : IUtf8SpanFormattable
     {
         int hint = 64;
@@ -93,8 +94,37 @@ public ref struct Utf8Writer
                 _pos += written;
                 return;
             }
-            hint = dest.Length * 2;
+            if (dest.Length >= MaxFormattedBytes) throw new FormatException($"A {typeof(T).Name} value did not format within {MaxFormattedBytes} bytes.");
+            hint = Math.Min(MaxFormattedBytes, dest.Length * 2);
         }
+    }
+
+    private const int MaxFormattedBytes = 1 << 20;
+
+    /// <summary>A position to come back to with <see cref="Rewind"/> (take it before a record or a value that may fail).</summary>
+    public readonly long Mark => _committed + _pos;
+
+    /// <summary>
+    /// Takes back everything written since <paramref name="mark"/>, so a record (or a value) that failed halfway leaves no
+    /// partial bytes. Bytes already handed to the underlying writer are taken back too when it is a pipeline batch; false
+    /// when they cannot be (another <see cref="IBufferWriter{T}"/>): the partial bytes then stay.
+    /// </summary>
+    public bool Rewind(long mark)
+    {
+        long back = _committed + _pos - mark;
+        if (back <= 0) return back == 0;
+        if (back <= _pos)
+        {
+            _pos -= (int)back;
+            return true;
+        }
+        if (_output is not IRewindableBufferWriter rewindable || back - _pos > _committed) return false;
+        long committedBack = back - _pos;
+        rewindable.Rewind((int)committedBack);
+        _committed -= committedBack;
+        _pos = 0;
+        _span = default;
+        return true;
     }
 
     /// <summary>Hands everything written so far to the underlying writer.</summary>
@@ -115,4 +145,11 @@ public ref struct Utf8Writer
         Commit();
         _span = _output.GetSpan(Math.Max(sizeHint, ChunkSize));
     }
+}
+
+/// <summary>An <see cref="IBufferWriter{T}"/> that can take back bytes already advanced (the pipeline's batches).</summary>
+internal interface IRewindableBufferWriter
+{
+    /// <summary>Takes back the last <paramref name="count"/> advanced bytes.</summary>
+    void Rewind(int count);
 }

@@ -34,11 +34,11 @@ public sealed class AsyncMetricsWriter : LogWriter, IRecordObserver
         _records.Add(1, new("level", s_levels[level]), new("event.id", id), new("category", record.Category));
     }
 
-    protected internal override void Open()
+    protected internal override void Open(WriterContext context)
     {
     }
 
-    protected internal override ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

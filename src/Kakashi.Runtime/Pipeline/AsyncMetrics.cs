@@ -59,17 +59,32 @@ public sealed class AsyncMetrics
     /// <summary>Flushes done by the file writers.</summary>
     public long FlushCount { get; init; }
 
-    /// <summary>Records formatting failed for (reported on stderr; the record is skipped).</summary>
+    /// <summary>
+    /// Values that could not be formatted (written as a <c>{Name format failed: Reason}</c> marker in their record) plus records
+    /// a formatter failed outside any value (taken back whole, counted in each writer's <see cref="WriterMetrics.Failed"/>);
+    /// each is reported on stderr.
+    /// </summary>
     public long FormatErrors { get; init; }
+
+    /// <summary>Records accepted into the rings and not yet read by the drain (0 once the pipeline has shut down).</summary>
+    public long LogsQueued { get; init; }
+
+    /// <summary>
+    /// Records accepted that will never be written because the pipeline shut down first: published by a thread that was
+    /// inside a logging call for longer than <see cref="AsyncPipelineConfig.ShutdownTimeout"/> after shutdown began. With
+    /// <see cref="LogsQueued"/>: <c>LogsAccepted = LogsProcessed + LogsFiltered + LogsDropped + unformattable + LogsQueued + LogsLost</c>.
+    /// </summary>
+    public long LogsLost { get; init; }
 
     /// <summary>Mean duration of a flush.</summary>
     public TimeSpan AverageFlushTime { get; init; }
 }
 
 /// <summary>
-/// One writer's counters, in the application's records. At every quiescent point (after <see cref="AsyncPipeline.FlushAllAsync"/>,
-/// at shutdown): <c>Received = Written + Dropped + Failed + Queued</c>, and <c>Received</c> equals the pipeline's
-/// <see cref="AsyncMetrics.LogsAccepted"/>.
+/// One writer's counters, in the application's records. Every snapshot balances:
+/// <c>Received = Written + Dropped + Filtered + Failed + Queued</c> (a record being written, or awaiting the writer's
+/// confirmation, is in <see cref="Queued"/>); at quiescent points (after <see cref="AsyncPipeline.FlushAllAsync"/>, at
+/// shutdown) <c>Received</c> also equals the pipeline's <see cref="AsyncMetrics.LogsAccepted"/>.
 /// </summary>
 public sealed class WriterMetrics
 {
@@ -87,14 +102,17 @@ public sealed class WriterMetrics
     /// <summary>Records the pipeline's filters rejected.</summary>
     public long Filtered { get; init; }
 
-    /// <summary>Records in batches whose write failed after every retry.</summary>
+    /// <summary>Records in batches whose write failed after every retry, that the writer reported lost, or that could not be formatted.</summary>
     public long Failed { get; init; }
 
     /// <summary>Retries made.</summary>
     public long Retries { get; init; }
 
-    /// <summary>Records waiting in the stage.</summary>
+    /// <summary>Records in the stage: waiting, being written, or taken by the writer and not yet confirmed (<see cref="InFlight"/>).</summary>
     public long Queued { get; init; }
+
+    /// <summary>The part of <see cref="Queued"/> the writer has: the batch being written, and records it took and has not confirmed.</summary>
+    public long InFlight { get; init; }
 
     /// <summary>Memory held by the queued batches (their buffers), which is what <see cref="QueueLimit"/> bounds.</summary>
     public long QueueBytes { get; init; }

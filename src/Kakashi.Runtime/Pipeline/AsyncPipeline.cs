@@ -45,28 +45,42 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     public AsyncPipeline(AsyncPipelineConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _settings = config.Validate();
+        _settings = config.Validate(); // every option, writers' own included, before anything is opened
         _config = config;
         var formatter = config.Formatter ?? new TextFormatter();
         _levels = new CategoryLevels(config.MinLevel, config.CategoryLevels);
         foreach (var enricher in config.Enrichers) if (enricher is ICallerContextEnricher caller) _capture |= caller.Captures;
         var writers = new LogWriter[config.Writers.Count];
         config.Writers.CopyTo(writers, 0);
+        _drain = new Drain(this, formatter, writers, config, _settings);
         int opened = 0;
         try
         {
-            for (; opened < writers.Length; opened++) writers[opened].Open();
+            for (; opened < writers.Length; opened++)
+            {
+                var stage = _drain.Stages[opened];
+                var context = new WriterContext(stage, $"Writers[{opened}]", config.FlushInterval, config.TimeProvider);
+                writers[opened].Context = context;
+                writers[opened].Open(context);
+            }
         }
         catch
         {
-            for (int i = 0; i < opened; i++) writers[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // a failed setup closes what it opened: the writers can be configured again
+            for (int i = 0; i <= opened && i < writers.Length; i++)
+            {
+                try
+                {
+                    if (i < opened) writers[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // the setup error is the one to report
+                }
+                writers[i].Context = null;
+            }
             throw;
         }
-        if (config.FlushInterval is { } interval)
-        {
-            foreach (var w in writers) if (w is AsyncFileWriter file) file.DefaultFlushInterval = interval;
-        }
-        _drain = new Drain(this, formatter, writers, config, _settings);
         _drainRunning = true;
         _drain.Start();
         if (config.FlushOnProcessExit)
@@ -141,16 +155,25 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     // ------------------------------------------------------------------ logging path
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal unsafe RecordWriter BeginRecord(KakashiLogger logger, LogTemplate template, LogLevel level, int payloadSize)
+    internal unsafe RecordWriter BeginRecord(KakashiLogger logger, LogTemplate template, LogLevel level, long payloadSize)
     {
         var buffer = t_buffer;
         if (buffer is null || buffer.Pipeline != this) buffer = GetThreadBufferSlow();
-        if (!_accepting || buffer is null) return Reject();
+        if (buffer is null) return Reject();
+        buffer.EnterRecord(); // before the accepting check: shutdown waits for records begun while it was still accepting
+        if (!_accepting) return Reject(buffer);
 
-        int size = RecordLayout.HeaderSize + payloadSize;
-        int excess = 0;
-        if (size > buffer.MaxRecordSize) excess = TooLarge(ref size, buffer.MaxRecordSize);
-        byte* p = buffer.Claim(RecordLayout.Align(size), (int)level);
+        long size = RecordLayout.HeaderSize + payloadSize;
+        long excess = 0;
+        if (size > buffer.MaxRecordSize)
+        {
+            excess = size - buffer.MaxRecordSize;
+            size = buffer.MaxRecordSize;
+            // strings and caller-formatted text can be cut; fixed-size values cannot: a record whose fixed part alone
+            // exceeds the limit is refused (counted as a logging error) rather than written past its claim
+            if (RecordLayout.HeaderSize + template.MinPayloadSize > size) return TooLarge(buffer, template);
+        }
+        byte* p = buffer.Claim(RecordLayout.Align((int)size), (int)level);
         if (p == null) return default; // dropped by the backpressure strategy, or the pipeline stopped: counted where it happened
 
         Unsafe.WriteUnaligned(p + RecordLayout.TemplateIdOffset, template.Id);
@@ -181,16 +204,19 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         return objects;
     }
 
-    private static int TooLarge(ref int size, int max)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RecordWriter TooLarge(ThreadBuffer buffer, LogTemplate template)
     {
-        int excess = size - max;
-        size = max;
-        return excess;
+        buffer.ExitRecord();
+        OnLoggingError(new InvalidOperationException(
+            $"A record of {template.Method} was refused: its fixed-size arguments need {RecordLayout.HeaderSize + template.MinPayloadSize} bytes, more than half the thread's buffer ({buffer.MaxRecordSize} bytes); raise BufferSize."));
+        return default;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private RecordWriter Reject()
+    private RecordWriter Reject(ThreadBuffer? buffer = null)
     {
+        buffer?.ExitRecord();
         CountRejected();
         return default;
     }
@@ -223,6 +249,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
 
     internal void OnLoggingError(Exception exception)
     {
+        var buffer = t_buffer;
+        if (buffer is not null && buffer.Pipeline == this) buffer.ExitRecord(); // the call failed between claim and publish
         try
         {
             if (Interlocked.Increment(ref _loggingErrors) <= 100) Console.Error.WriteLine($"[kakashi] a logging call failed and was skipped: {exception}");
@@ -250,22 +278,49 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
-        var completion = _drain.Completion;
-        if (await Task.WhenAny(completion, Task.Delay(ShutdownBudget)).ConfigureAwait(false) != completion) ShutdownTimedOut();
+        try
+        {
+            if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
+            var completion = _drain.Completion;
+            if (await Task.WhenAny(completion, Task.Delay(ShutdownBudget)).ConfigureAwait(false) != completion) ShutdownTimedOut();
+        }
+        catch (Exception e)
+        {
+            ShutdownFailed(e);
+        }
         _drainRunning = false;
     }
 
     /// <summary>Synchronous <see cref="DisposeAsync"/>.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
-        if (!_drain.Completion.Wait(ShutdownBudget)) ShutdownTimedOut();
+        try
+        {
+            if (Interlocked.Exchange(ref _disposeStarted, 1) == 0) BeginShutdown();
+            if (!_drain.Completion.Wait(ShutdownBudget)) ShutdownTimedOut();
+        }
+        catch (Exception e)
+        {
+            ShutdownFailed(e);
+        }
         _drainRunning = false;
     }
 
-    // the drain gets the timeout for the writers, plus its own final pass
-    private TimeSpan ShutdownBudget => _config.ShutdownTimeout + TimeSpan.FromSeconds(1);
+    // the drain gets the timeout for its final pass (producers still inside a call) and for the writers, plus a margin;
+    // ShutdownTimeout is validated to at most an hour, so this never overflows a timer
+    private TimeSpan ShutdownBudget => _config.ShutdownTimeout * 2 + TimeSpan.FromSeconds(1);
+
+    private static void ShutdownFailed(Exception e)
+    {
+        try
+        {
+            Console.Error.WriteLine($"[kakashi] shutdown failed: {e}");
+        }
+        catch (Exception)
+        {
+            // nothing more to report to
+        }
+    }
 
     private static void ShutdownTimedOut()
     {

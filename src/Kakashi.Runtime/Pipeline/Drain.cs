@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Kakashi.Buffers;
 using Kakashi.Clock;
+using Kakashi.Formatting;
 using Kakashi.Templates;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +14,7 @@ namespace Kakashi.Pipeline;
 
 /// <summary>
 /// The single consumer of the rings: one dedicated thread that reads every thread's ring in batches, merges records by
-/// timestamp, formats them once into shared batches (<see cref="Chunk"/>) and queues each batch to every writer's
+/// timestamp, formats them once into shared batches (<see cref="LogBatch"/>) and queues each batch to every writer's
 /// stage. It allocates nothing per record in steady state. It also applies the drain side of backpressure (skipping
 /// records the callers asked to discard) and writes the pipeline's own records (drops, warnings, writer failures).
 /// </summary>
@@ -32,8 +34,8 @@ internal sealed unsafe class Drain
     private readonly PipelineSettings _settings;
     private readonly ClockConverter _clock = new();
     private readonly WriterStage[] _stages;
-    private readonly ChunkPool _pool;
-    private readonly ChunkWriter _chunks;
+    private readonly BatchPool _pool;
+    private readonly BatchWriter _chunks;
     private readonly Thread _thread;
     private readonly ConcurrentQueue<FlushRequest> _flushRequests = new();
     private readonly ConcurrentQueue<(WriterStage Stage, Exception Error)> _problems = new();
@@ -71,6 +73,10 @@ internal sealed unsafe class Drain
     private long _reportedDrops;
     private long _upstreamCounted;
     private long _formatErrors;
+    private long _unformattable;
+    private long _unformattableCounted;
+    private long _origin;
+    private volatile bool _finished;
     private long _allocated;
     private long _lastDropReport;
     private long _lastBufferWarning;
@@ -86,9 +92,9 @@ internal sealed unsafe class Drain
         // enough batches to fill the largest writer stage, plus the one being formatted: made once, reused forever
         long largestStage = config.BackpressureLimit;
         foreach (var w in writers) largestStage = Math.Max(largestStage, w.QueueLimit ?? 0);
-        int needed = (int)Math.Min(256, largestStage / Chunk.DefaultSize + 2);
-        _pool = new ChunkPool(Chunk.DefaultSize, max: needed, prefill: needed);
-        _chunks = new ChunkWriter(_pool.Rent());
+        int needed = (int)Math.Min(256, largestStage / LogBatch.DefaultSize + 2);
+        _pool = new BatchPool(LogBatch.DefaultSize, max: needed, prefill: needed);
+        _chunks = new BatchWriter(_pool.Rent());
         _stages = new WriterStage[writers.Length];
         for (int i = 0; i < writers.Length; i++)
             _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider);
@@ -99,6 +105,25 @@ internal sealed unsafe class Drain
         _enrichers = [.. config.Enrichers];
         _emitSummary = EmitSummary;
         _thread = new Thread(Run) { IsBackground = true, Name = "Kakashi drain" };
+        _watchdog = new Timer(static state => ((Drain)state!).WatchStages(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    // hung-writer detection runs on a timer, not on the drain: a stage that blocks the drain must still be found out
+    private readonly Timer _watchdog;
+
+    private void WatchStages()
+    {
+        foreach (var stage in _stages)
+        {
+            try
+            {
+                stage.Watch();
+            }
+            catch (Exception e)
+            {
+                ToStderr("watchdog", e);
+            }
+        }
     }
 
     public Task Completion => _completion.Task;
@@ -113,6 +138,7 @@ internal sealed unsafe class Drain
         _errorLogger = _pipeline.CreateLogger(InternalRecords.ErrorCategory);
         if (_filters.Length > 0) _filterLogger = _pipeline.CreateLogger(InternalRecords.FilterCategory);
         foreach (var stage in _stages) stage.Start();
+        _watchdog.Change(100, 100);
         _thread.Start();
     }
 
@@ -140,7 +166,7 @@ internal sealed unsafe class Drain
         var request = new FlushRequest(_stages.Length);
         _flushRequests.Enqueue(request);
         _wake.Set();
-        if (_completion.Task.IsCompleted) request.Completion.TrySetResult(); // raced with shutdown, which flushed everything
+        if (_completion.Task.IsCompleted) request.SignalAll(); // raced with shutdown, which flushed everything
         return cancellationToken.CanBeCanceled ? request.Completion.Task.WaitAsync(cancellationToken) : request.Completion.Task;
     }
 
@@ -158,13 +184,15 @@ internal sealed unsafe class Drain
     {
         var buffers = Volatile.Read(ref _buffers);
         var totals = _retired.Snapshot();
-        long fill = 0, capacity = 0;
+        long fill = 0, capacity = 0, pending = 0;
         foreach (var b in buffers)
         {
             totals.Add(b);
             fill += b.Fill;
             capacity += b.Capacity;
+            pending += b.Pending;
         }
+        bool finished = _finished;
         var byLevel = new long[7];
         for (int i = 0; i < 7; i++) byLevel[i] = totals.DroppedByLevel[i] + Volatile.Read(ref _discardedByLevel[i]);
         long discarded = Volatile.Read(ref _discarded);
@@ -199,6 +227,8 @@ internal sealed unsafe class Drain
             AverageFlushTime = flushes == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, flushTicks / flushes),
             LastFlushTime = _stages.Length > 0 && _stages[0].Writer is AsyncFileWriter f0 ? f0.LastFlush : null,
             FormatErrors = Volatile.Read(ref _formatErrors),
+            LogsQueued = finished ? 0 : pending,
+            LogsLost = finished ? pending : 0,
             LogsFiltered = Volatile.Read(ref _filtered),
             Writers = writers,
         };
@@ -245,7 +275,8 @@ internal sealed unsafe class Drain
         {
             CloseStages();
             _pipeline.OnDrainStopped();
-            while (_flushRequests.TryDequeue(out var request)) request.Completion.TrySetResult();
+            while (_flushRequests.TryDequeue(out var request)) request.SignalAll();
+            _finished = true;
             _completion.TrySetResult();
         }
     }
@@ -291,22 +322,43 @@ internal sealed unsafe class Drain
         }
     }
 
-    /// <summary>Stop: keep draining until the rings stay empty across a short grace period (in-flight producers), then flush.</summary>
+    /// <summary>
+    /// Stop: the pipeline no longer accepts records. Every producer that saw it still accepting has marked itself inside
+    /// a record (<see cref="ThreadBuffer.EnterRecord"/>); after a process-wide barrier those marks are visible here, so the
+    /// drain keeps reading until no ring is being written and all are empty — whether the producer was preempted for a
+    /// microsecond or a second. A producer stuck past the shutdown timeout is given up on: what it publishes later is
+    /// counted in <see cref="AsyncMetrics.LogsLost"/>.
+    /// </summary>
     private void FinalDrain()
     {
-        int quiet = 0;
-        while (quiet < 3)
+        Interlocked.MemoryBarrierProcessWide();
+        long deadline = Stopwatch.GetTimestamp() + (long)(_config.ShutdownTimeout.TotalSeconds * Stopwatch.Frequency);
+        int idle = 0;
+        while (true)
         {
-            if (DrainAvailable() > 0) quiet = 0;
-            else
+            if (DrainAvailable() > 0)
             {
-                quiet++;
-                Thread.Sleep(1);
+                idle = 0;
+                continue;
             }
+            if (!AnyProducerInRecord())
+            {
+                if (DrainAvailable() == 0) break; // a record published just before its producer left is read here
+                continue;
+            }
+            if (Stopwatch.GetTimestamp() > deadline) break;
+            if (++idle < 50) Thread.Yield();
+            else Thread.Sleep(1);
         }
         if (!_problems.IsEmpty) WriteProblems();
         ReportBackpressure(force: true);
         ServeFlushRequests(final: true);
+    }
+
+    private bool AnyProducerInRecord()
+    {
+        foreach (var buffer in Volatile.Read(ref _buffers)) if (buffer.InRecord) return true;
+        return false;
     }
 
     private void ServeFlushRequests(bool final = false)
@@ -338,15 +390,8 @@ internal sealed unsafe class Drain
 
     private void SendFlush(FlushRequest request)
     {
-        foreach (var stage in _stages)
-        {
-            if (stage.State is BreakerState.Hung or BreakerState.Open)
-            {
-                request.Signal(); // a hung or broken writer cannot flush now: do not make the caller wait for it
-                continue;
-            }
-            stage.EnqueueMarker(new Chunk(null, 0) { Flush = request });
-        }
+        // a hung or broken writer cannot flush now: its stage signals at once instead of making the caller wait for it
+        foreach (var stage in _stages) stage.EnqueueMarker(request);
     }
 
     // ------------------------------------------------------------------ reading
@@ -381,6 +426,7 @@ internal sealed unsafe class Drain
         long fillingBytes = filling >= 0 ? limits[filling] - buffers[filling].ReadPos : 0;
 
         var output = new Utf8Writer(_chunks);
+        _origin = _chunks.Current.Length;
         int max = _config.MaxBatchRecords;
         int count = 0;
         while (count < max)
@@ -399,6 +445,7 @@ internal sealed unsafe class Drain
             var buffer = buffers[pick];
             int stride = Process(buffer, ref output);
             buffer.ReadPos += stride;
+            buffer.RecordsRead++;
             heads[pick] = Peek(buffer, limits[pick]);
             count++;
             if (output.Available < SealThreshold)
@@ -407,6 +454,7 @@ internal sealed unsafe class Drain
                 Release(buffers, k); // give the space back before a stage may hold the drain
                 Seal();
                 output = new Utf8Writer(_chunks);
+                _origin = _chunks.Current.Length;
                 // while a stage held the drain, it may have skipped records for drop-oldest/priority callers
                 for (int i = 0; i < k; i++) heads[i] = Peek(buffers[i], limits[i]);
             }
@@ -415,6 +463,7 @@ internal sealed unsafe class Drain
         output.Commit();
         Release(buffers, k);
         _processed += count;
+        _formatErrors += FormatFailures.Take();
         if (filling >= 0) WarnFilling(fillingBytes, buffers[filling].Capacity);
         // Hand a batch to the writers when it is worth a wake-up: big enough, or its first record has waited 1 ms.
         // (When the rings run dry the loop seals whatever there is before it waits.)
@@ -433,7 +482,7 @@ internal sealed unsafe class Drain
         var chunk = _chunks.Current;
         if (chunk.Length == 0) return;
         chunk.ExcludedStage = excludedStage;
-        chunk.Internal = isInternal;
+        chunk.IsInternal = isInternal;
         int receivers = excludedStage >= 0 ? _stages.Length - 1 : _stages.Length;
         _chunks.Current = _pool.Rent();
         if (receivers == 0)
@@ -478,6 +527,7 @@ internal sealed unsafe class Drain
                     int objects = *(ushort*)(p + RecordLayout.ObjectsOffset);
                     for (int i = 0; i < objects; i++) buffer.TakeObject();
                     buffer.ReadPos += RecordLayout.Align(length);
+                    buffer.RecordsRead++;
                     _discarded++;
                     _discardedByLevel[Math.Min(level, 6)]++;
                     continue;
@@ -530,6 +580,7 @@ internal sealed unsafe class Drain
             if (template is null || logger is null)
             {
                 _formatErrors++;
+                _unformattable++;
                 return RecordLayout.Align(length);
             }
             var flags = (RecordFlags)p[RecordLayout.FlagsOffset];
@@ -572,13 +623,28 @@ internal sealed unsafe class Drain
                     record.ThreadName, _properties.WrittenSpan);
             }
             foreach (var observer in _observers) observer.Observe(in record);
-            _formatter.Format(in record, ref output);
-            _chunks.Current.Records++;
+            long mark = output.Mark;
+            try
+            {
+                _formatter.Format(in record, ref output);
+            }
+            catch (Exception e)
+            {
+                // the formatter failed outside a value (values mark themselves): take its partial bytes back, so the
+                // next record is not glued onto them, and count the record failed in every writer's books
+                output.Rewind(mark);
+                _formatErrors++;
+                _unformattable++;
+                ToStderr("formatter", e);
+                return RecordLayout.Align(length);
+            }
+            _chunks.Current.AddRecord((int)(_origin + output.Mark), record.Level);
         }
         catch (Exception e)
         {
             _formatErrors++;
-            ToStderr("formatter", e);
+            _unformattable++;
+            ToStderr("decoder", e);
         }
         finally
         {
@@ -661,10 +727,12 @@ internal sealed unsafe class Drain
     {
         long dropped = TotalDrops() - _upstreamCounted;
         long filtered = _filtered - _filteredCounted;
-        if (dropped <= 0 && filtered <= 0) return;
+        long failed = _unformattable - _unformattableCounted;
+        if (dropped <= 0 && filtered <= 0 && failed <= 0) return;
         _upstreamCounted += dropped;
         _filteredCounted += filtered;
-        foreach (var stage in _stages) stage.CountUpstream(dropped, filtered);
+        _unformattableCounted += failed;
+        foreach (var stage in _stages) stage.CountUpstream(dropped, filtered, failed);
     }
 
     private long TotalDrops()
@@ -695,46 +763,69 @@ internal sealed unsafe class Drain
             long raw = KakashiClock.GetTimestamp();
             var record = new LogRecord(template, logger, level, _clock.ToUtc(raw), raw, Environment.CurrentManagedThreadId,
                 RecordFlags.None, _payload.Payload, _payload.Offsets, objects);
-            _formatter.Format(in record, ref output);
+            try
+            {
+                _formatter.Format(in record, ref output);
+            }
+            catch (Exception)
+            {
+                output.Rewind(0);
+                throw;
+            }
             output.Commit();
-            _chunks.Current.Records++;
+            _chunks.Current.AddRecord(_chunks.Current.Length, level);
         }
         catch (Exception e)
         {
             _formatErrors++;
             ToStderr("formatter", e);
         }
+        _formatErrors += FormatFailures.Take();
         Seal(excludedStage, isInternal: true);
     }
 
     // ------------------------------------------------------------------ writers
 
+    /// <summary>
+    /// Hands the last batch to the stages, lets them finish within the shutdown timeout, disposes the writers, and counts what
+    /// a writer took but never confirmed as failed. Never throws: it runs on the drain thread, where an exception would end the process.
+    /// </summary>
     private void CloseStages()
     {
-        Seal();
-        foreach (var stage in _stages) stage.Close();
-        var all = new Task[_stages.Length];
-        for (int i = 0; i < _stages.Length; i++) all[i] = _stages[i].Completion;
-        bool finished;
         try
         {
-            finished = Task.WaitAll(all, _config.ShutdownTimeout);
+            Seal();
         }
-        catch (AggregateException)
+        catch (Exception e)
         {
-            finished = true;
+            ToStderr("drain", e);
+        }
+        _watchdog.Dispose();
+        foreach (var stage in _stages) stage.Close();
+        var deadline = Stopwatch.GetTimestamp() + (long)(_config.ShutdownTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var stage in _stages)
+        {
+            try
+            {
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (!stage.Completion.IsCompleted && left > TimeSpan.Zero) stage.Completion.Wait(left);
+            }
+            catch (Exception)
+            {
+                // a loop that faulted is finished too
+            }
         }
         foreach (var stage in _stages)
         {
-            if (!stage.Completion.IsCompleted)
-            {
-                var m = stage.GetMetrics();
-                ToStderr(stage.Writer.Name, new TimeoutException($"The writer did not finish within the shutdown timeout ({_config.ShutdownTimeout}): {m.Queued} queued records were not written."));
-                stage.Abort();
-                continue;
-            }
             try
             {
+                if (!stage.Completion.IsCompleted)
+                {
+                    var m = stage.GetMetrics();
+                    ToStderr(stage.Writer.Name, new TimeoutException($"The writer did not finish within the shutdown timeout ({_config.ShutdownTimeout}): {m.Queued} queued records were not written."));
+                    stage.Abort();
+                    continue;
+                }
                 var dispose = stage.Writer.DisposeAsync();
                 if (!dispose.IsCompletedSuccessfully) dispose.AsTask().Wait(_config.ShutdownTimeout);
             }
@@ -742,9 +833,13 @@ internal sealed unsafe class Drain
             {
                 ToStderr(stage.Writer.Name, e);
             }
+            stage.SettleUnconfirmed();
         }
-        _ = finished;
     }
+
+    /// <summary>A writer closed with records it took and never confirmed: they are counted failed, and said on stderr.</summary>
+    internal void ReportShutdownLoss(WriterStage stage, long records)
+        => ToStderr(stage.Writer.Name, new IOException($"{records} records the writer took were never confirmed written when it closed: counted as failed."));
 
     private void RetireDeadBuffers()
     {

@@ -10,12 +10,16 @@ using Polly.Timeout;
 namespace Kakashi.Pipeline;
 
 /// <summary>
-/// One writer's bounded stage and its loop: the drain queues shared batches (<see cref="Chunk"/>) here; the loop writes
+/// One writer's bounded stage and its loop: the drain queues shared batches (<see cref="LogBatch"/>) here; the loop writes
 /// them through a Polly pipeline (timeout, retry with backoff and jitter, circuit breaker) at the writer's own pace.
-/// Counts are per record: for each writer, received = written + dropped + failed (+ queued).
+/// Counts are per record and change under one lock, so every snapshot balances:
+/// received = written + dropped + filtered + failed + queued (waiting, being written, or awaiting the writer's confirmation).
 /// </summary>
 internal sealed class WriterStage
 {
+    /// <summary>How far past its timeout an attempt may run before the writer counts as hung (it ignored cancellation).</summary>
+    private static readonly TimeSpan HungMargin = TimeSpan.FromMilliseconds(100);
+
     private readonly LogWriter _writer;
     private readonly Drain _drain;
     private readonly long _limit;
@@ -26,7 +30,8 @@ internal sealed class WriterStage
     private readonly CancellationTokenSource _stop = new();
     private readonly ResiliencePipeline _resilience;
     private readonly CircuitBreakerStateProvider _breaker = new();
-    private Chunk?[] _queue = new Chunk?[64];
+    private readonly bool _confirms;
+    private LogBatch?[] _queue = new LogBatch?[64];
     private int _head;
     private int _count;
     private long _queuedBytes;
@@ -34,11 +39,14 @@ internal sealed class WriterStage
     private Task _loop = Task.CompletedTask;
     private volatile bool _closing;
     private volatile bool _tick;
-    private long _inFlightSince;
+    private volatile bool _failing;
+    private long _attemptSince;
     private long _openUntilTicks;
-    private bool _hungReported;
+    private int _hungReported;
+    private FlushRequest? _flushInFlight;
+    private CancellationTokenSource _operation;
 
-    // counters (records), written by the drain or the loop under _lock or by the loop alone
+    // the books (records), changed under _lock only
     private long _received;
     private long _internal;
     private long _internalWritten;
@@ -47,7 +55,9 @@ internal sealed class WriterStage
     private long _filtered;
     private long _failed;
     private long _retries;
-    private long _batches;
+    private long _inFlight;
+    private bool _inFlightInternal;
+    private readonly Unconfirmed _unconfirmed = new();
 
     public WriterStage(LogWriter writer, int index, Drain drain, long limit, TimeProvider time)
     {
@@ -56,6 +66,8 @@ internal sealed class WriterStage
         _drain = drain;
         _limit = limit;
         _time = time;
+        _confirms = writer.ConfirmsDelivery;
+        _operation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var retry = writer.Retry;
         var breaker = writer.CircuitBreaker;
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
@@ -71,7 +83,7 @@ internal sealed class WriterStage
                 UseJitter = retry.Jitter,
                 OnRetry = _ =>
                 {
-                    Interlocked.Increment(ref _retries);
+                    lock (_lock) _retries++;
                     return ValueTask.CompletedTask;
                 },
             });
@@ -116,45 +128,52 @@ internal sealed class WriterStage
         }
     }
 
-    /// <summary>A write has been running longer than the writer's timeout allows (it ignored cancellation).</summary>
+    /// <summary>An attempt (write, flush or idle call) has been running past the writer's timeout: it ignored cancellation.</summary>
     public bool IsHung
     {
         get
         {
-            long since = Volatile.Read(ref _inFlightSince);
-            return since != 0 && Stopwatch.GetElapsedTime(since) > _writer.WriteTimeout + TimeSpan.FromSeconds(1);
+            long since = Volatile.Read(ref _attemptSince);
+            return since != 0 && Stopwatch.GetElapsedTime(since) > _writer.WriteTimeout + HungMargin;
         }
     }
 
-    private bool Impaired => IsHung || _breaker.CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>Hung, failing (an attempt failed and nothing was written since) or with its circuit open: a full stage then drops instead of blocking.</summary>
+    public bool Impaired => _failing || IsHung || _breaker.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
     // ------------------------------------------------------------------ drain side
 
-    /// <summary>Queues a batch the chunk's reference was counted for; applies the writer's policy when the stage is full.</summary>
-    public void Enqueue(Chunk chunk)
+    /// <summary>Queues a batch the reference was counted for; applies the writer's policy when the stage is full.</summary>
+    public void Enqueue(LogBatch batch)
     {
-        if (chunk.Internal) Interlocked.Add(ref _internal, chunk.Records);
-        else Interlocked.Add(ref _received, chunk.Records);
         while (true)
         {
             lock (_lock)
             {
-                if (_queuedBytes + Held(chunk) <= _limit || _count == 0)
+                if (_queuedBytes + Held(batch) <= _limit || _count == 0)
                 {
-                    Push(chunk);
+                    Push(batch);
                     break;
                 }
                 var policy = Impaired ? DropStrategy.DropNewest : _writer.Backpressure;
                 if (policy == DropStrategy.DropNewest)
                 {
-                    if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records);
-                    chunk.Release();
+                    if (batch.IsInternal)
+                    {
+                        _internal += batch.Records;
+                    }
+                    else
+                    {
+                        _received += batch.Records;
+                        _dropped += batch.Records;
+                    }
+                    batch.Release();
                     return;
                 }
                 if (policy == DropStrategy.DropOldest)
                 {
-                    DropOldestUntil(Held(chunk));
-                    Push(chunk);
+                    DropOldestUntil(Held(batch));
+                    Push(batch);
                     break;
                 }
                 _space.Reset();
@@ -167,30 +186,55 @@ internal sealed class WriterStage
         _items.Set();
     }
 
-    /// <summary>Queues a flush marker (never dropped, never blocked).</summary>
-    public void EnqueueMarker(Chunk marker)
+    /// <summary>Queues a flush marker (never dropped, never blocked). A stage that cannot flush now signals it at once.</summary>
+    public void EnqueueMarker(FlushRequest request)
     {
-        lock (_lock) Push(marker);
+        if (State is BreakerState.Hung or BreakerState.Open)
+        {
+            request.Signal(Index);
+            return;
+        }
+        lock (_lock) Push(new LogBatch(null, 0) { Flush = request });
         _items.Set();
     }
 
-    /// <summary>Counts records that never reached this stage (dropped before formatting, filtered) so its books balance.</summary>
-    public void CountUpstream(long dropped, long filtered)
+    /// <summary>Counts records that never reached this stage (dropped before formatting, filtered, unformattable) so its books balance.</summary>
+    public void CountUpstream(long dropped, long filtered, long failed)
     {
-        Interlocked.Add(ref _received, dropped + filtered);
-        Interlocked.Add(ref _dropped, dropped);
-        Interlocked.Add(ref _filtered, filtered);
+        lock (_lock)
+        {
+            _received += dropped + filtered + failed;
+            _dropped += dropped;
+            _filtered += filtered;
+            _failed += failed;
+        }
     }
 
+    /// <summary>Called about every 100 ms by the drain: lets the writer flush on time when it has nothing to write.</summary>
     public void Tick()
     {
         _tick = true;
         _items.Set();
-        if (IsHung && !_hungReported)
+    }
+
+    /// <summary>
+    /// Called about every 100 ms by the pipeline's watchdog timer (not the drain, which a blocked stage may hold): once an
+    /// attempt is hung, report it once and release the flush requests waiting behind it.
+    /// </summary>
+    public void Watch()
+    {
+        if (!IsHung)
         {
-            _hungReported = true;
-            _drain.ReportWriterProblem(this, new TimeoutException($"A write to {_writer.Name} has been running for more than {_writer.WriteTimeout} and ignored cancellation: the writer is marked hung; its batches are buffered up to its limit, then dropped."));
+            Volatile.Write(ref _hungReported, 0);
+            return;
         }
+        if (Interlocked.Exchange(ref _hungReported, 1) == 0)
+        {
+            _drain.ReportWriterProblem(this, new TimeoutException(
+                $"A call to {_writer.Name} has been running for more than its WriteTimeout ({_writer.WriteTimeout}) and ignored cancellation: the writer is marked hung; its stage drops instead of blocking and flushes do not wait for it until the call returns."));
+        }
+        Volatile.Read(ref _flushInFlight)?.Signal(Index);
+        SignalQueuedFlushes();
     }
 
     public void Close()
@@ -206,179 +250,282 @@ internal sealed class WriterStage
     /// The memory a queued batch holds: its buffer, not just the bytes in it (batches are handed over at 32 KiB or 1 ms,
     /// so counting only their contents would let a stage pin far more pooled buffers than its limit says).
     /// </summary>
-    private static int Held(Chunk chunk) => chunk.Buffer.Length;
+    private static int Held(LogBatch batch) => batch.Buffer.Length;
 
-    private void Push(Chunk chunk)
+    private void Push(LogBatch batch)
     {
         if (_count == _queue.Length)
         {
-            var bigger = new Chunk?[_queue.Length * 2];
+            var bigger = new LogBatch?[_queue.Length * 2];
             for (int i = 0; i < _count; i++) bigger[i] = _queue[(_head + i) % _queue.Length];
             _queue = bigger;
             _head = 0;
         }
-        _queue[(_head + _count) % _queue.Length] = chunk;
+        _queue[(_head + _count) % _queue.Length] = batch;
         _count++;
-        _queuedBytes += Held(chunk);
-        if (!chunk.Internal) _queuedRecords += chunk.Records;
+        _queuedBytes += Held(batch);
+        // received and queued in one step, under the lock: a snapshot never sees one without the other
+        if (batch.IsInternal)
+        {
+            _internal += batch.Records;
+        }
+        else
+        {
+            _received += batch.Records;
+            _queuedRecords += batch.Records;
+        }
     }
 
-    private Chunk? Pop()
+    /// <summary>Takes the next batch; a data batch moves from queued to in flight in the same step (the books never lose it).</summary>
+    private LogBatch? Pop()
     {
         lock (_lock)
         {
             if (_count == 0) return null;
-            var chunk = _queue[_head]!;
+            var batch = _queue[_head]!;
             _queue[_head] = null;
             _head = (_head + 1) % _queue.Length;
             _count--;
-            _queuedBytes -= Held(chunk);
-            if (!chunk.Internal) _queuedRecords -= chunk.Records;
-            return chunk;
+            _queuedBytes -= Held(batch);
+            if (batch.Flush is null)
+            {
+                _inFlightInternal = batch.IsInternal;
+                if (!batch.IsInternal)
+                {
+                    _queuedRecords -= batch.Records;
+                    _inFlight = batch.Records;
+                }
+            }
+            return batch;
         }
     }
 
-    /// <summary>Flush requests do not wait for a writer whose circuit is open: signal those queued.</summary>
+    /// <summary>Flush requests do not wait for a writer that cannot write: signal those queued.</summary>
     private void SignalQueuedFlushes()
     {
-        lock (_lock) RemoveWhere(static (_, chunk, _) =>
+        lock (_lock) RemoveWhere(static (stage, batch, _) =>
         {
-            if (chunk.Flush is null) return false;
-            chunk.Flush.Signal();
+            if (batch.Flush is null) return false;
+            batch.Flush.Signal(stage.Index);
             return true;
         }, 0);
     }
 
     /// <summary>Removes the oldest data batches (flush markers stay, in order) until <paramref name="needed"/> more bytes fit; counts them dropped.</summary>
-    private void DropOldestUntil(int needed) => RemoveWhere(static (stage, chunk, needed) =>
+    private void DropOldestUntil(int needed) => RemoveWhere(static (stage, batch, needed) =>
     {
-        if (chunk.Flush is not null || stage._queuedBytes + needed <= stage._limit) return false;
-        stage._queuedBytes -= Held(chunk);
-        if (!chunk.Internal)
+        if (batch.Flush is not null || stage._queuedBytes + needed <= stage._limit) return false;
+        stage._queuedBytes -= Held(batch);
+        if (!batch.IsInternal)
         {
-            stage._queuedRecords -= chunk.Records;
-            Interlocked.Add(ref stage._dropped, chunk.Records);
+            stage._queuedRecords -= batch.Records;
+            stage._dropped += batch.Records;
         }
-        chunk.Release();
+        batch.Release();
         return true;
     }, needed);
 
     /// <summary>Compacts the queue (caller holds the lock), keeping the order of what stays.</summary>
-    private void RemoveWhere(Func<WriterStage, Chunk, int, bool> remove, int argument)
+    private void RemoveWhere(Func<WriterStage, LogBatch, int, bool> remove, int argument)
     {
         int kept = 0;
         int n = _count;
         for (int i = 0; i < n; i++)
         {
             int slot = (_head + i) % _queue.Length;
-            var chunk = _queue[slot]!;
+            var batch = _queue[slot]!;
             _queue[slot] = null;
-            if (remove(this, chunk, argument)) continue;
-            _queue[(_head + kept) % _queue.Length] = chunk;
+            if (remove(this, batch, argument)) continue;
+            _queue[(_head + kept) % _queue.Length] = batch;
             kept++;
         }
         _count = kept;
+    }
+
+    // ------------------------------------------------------------------ confirmation (writers with ConfirmsDelivery)
+
+    /// <summary>Settles the oldest <paramref name="records"/> records the writer took: written or failed.</summary>
+    internal void Settle(int records, bool delivered, Exception? error)
+    {
+        if (records <= 0) return;
+        lock (_lock)
+        {
+            while (records > 0 && _unconfirmed.TryTake(ref records, out int taken, out bool isInternal))
+            {
+                if (isInternal)
+                {
+                    if (delivered) _internalWritten += taken;
+                }
+                else if (delivered)
+                {
+                    _written += taken;
+                }
+                else
+                {
+                    _failed += taken;
+                }
+            }
+        }
+        if (delivered) _failing = false;
+        if (error is not null) ReportError(error);
+    }
+
+    internal void ReportError(Exception error)
+    {
+        _failing = true;
+        _drain.ReportWriterProblem(this, error);
     }
 
     // ------------------------------------------------------------------ the loop
 
     private async Task RunAsync()
     {
-        while (true)
+        try
         {
-            // Polly moves an open circuit to half-open only on the next attempt after the break: the loop makes that attempt
-            if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing
-                && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
+            while (true)
             {
-                // circuit open: leave batches queued (the drain drops past the limit) until the break ends; flush
-                // requests do not wait for a writer that cannot write
-                SignalQueuedFlushes();
-                await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
-                continue;
-            }
-            var chunk = Pop();
-            if (chunk is null)
-            {
-                if (_closing) break;
-                if (_tick)
+                // Polly moves an open circuit to half-open only on the next attempt after the break: the loop makes that attempt
+                if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing
+                    && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
                 {
-                    _tick = false;
-                    await Guard(static (w, ct) => w.OnIdleAsync(ct)).ConfigureAwait(false);
+                    // circuit open: leave batches queued (the drain drops past the limit) until the break ends; flush
+                    // requests do not wait for a writer that cannot write
+                    SignalQueuedFlushes();
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+                    continue;
                 }
-                await _items.WaitAsync().ConfigureAwait(false);
-                continue;
+                var batch = Pop();
+                if (batch is null)
+                {
+                    if (_closing) break;
+                    if (_tick)
+                    {
+                        _tick = false;
+                        await Guard(static (w, ct) => w.OnIdleAsync(ct)).ConfigureAwait(false);
+                    }
+                    await _items.WaitAsync().ConfigureAwait(false);
+                    continue;
+                }
+                _space.Set();
+                if (batch.Flush is { } flush)
+                {
+                    Volatile.Write(ref _flushInFlight, flush);
+                    await Guard(static (w, ct) => w.FlushAsync(ct)).ConfigureAwait(false);
+                    Volatile.Write(ref _flushInFlight, null);
+                    flush.Signal(Index);
+                    continue;
+                }
+                await WriteAsync(batch).ConfigureAwait(false);
             }
-            _space.Set();
-            if (chunk.Flush is not null)
-            {
-                await Guard(static (w, ct) => w.FlushAsync(ct)).ConfigureAwait(false);
-                chunk.Flush.Signal();
-                continue;
-            }
-            await WriteAsync(chunk).ConfigureAwait(false);
+        }
+        finally
+        {
+            // whatever the loop leaves behind (abandoned at shutdown) no flush may wait for
+            SignalQueuedFlushes();
         }
     }
 
-    private async ValueTask WriteAsync(Chunk chunk)
+    private async ValueTask WriteAsync(LogBatch batch)
     {
-        Volatile.Write(ref _inFlightSince, Stopwatch.GetTimestamp());
         var context = ResilienceContextPool.Shared.Get(_stop.Token);
         try
         {
             var outcome = await _resilience.ExecuteOutcomeAsync(
                 static async (ctx, state) =>
                 {
+                    var stage = state.Stage;
+                    Volatile.Write(ref stage._attemptSince, Stopwatch.GetTimestamp());
                     try
                     {
-                        await state.Writer.WriteAsync(state.Chunk.Memory, ctx.CancellationToken).ConfigureAwait(false);
+                        await stage._writer.WriteAsync(state.Batch, ctx.CancellationToken).ConfigureAwait(false);
                         return Outcome.FromResult(true);
                     }
                     catch (Exception e)
                     {
+                        stage._failing = true;
                         return Outcome.FromException<bool>(e);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref stage._attemptSince, 0);
                     }
                 },
                 context,
-                (Writer: _writer, Chunk: chunk)).ConfigureAwait(false);
-            _batches++;
-            if (outcome.Exception is null)
-            {
-                Interlocked.Add(ref chunk.Internal ? ref _internalWritten : ref _written, chunk.Records);
-            }
-            else if (outcome.Exception is BrokenCircuitException)
-            {
-                if (!chunk.Internal) Interlocked.Add(ref _dropped, chunk.Records); // the circuit opened while it was queued: dropped by policy
-            }
-            else
-            {
-                if (!chunk.Internal) Interlocked.Add(ref _failed, chunk.Records);
-                _drain.ReportWriterProblem(this, outcome.Exception);
-            }
+                (Stage: this, Batch: batch)).ConfigureAwait(false);
+            Finish(batch, outcome.Exception);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
-            Volatile.Write(ref _inFlightSince, 0);
-            if (_hungReported) _hungReported = false;
-            chunk.Release();
+            batch.Release();
+        }
+    }
+
+    /// <summary>Moves the in-flight batch to its final count (or, for a writer that confirms, to the unconfirmed records).</summary>
+    private void Finish(LogBatch batch, Exception? error)
+    {
+        lock (_lock)
+        {
+            int records = batch.Records;
+            bool isInternal = _inFlightInternal;
+            _inFlight = 0;
+            if (error is null)
+            {
+                if (_confirms) _unconfirmed.Add(records, isInternal);
+                else if (isInternal) _internalWritten += records;
+                else _written += records;
+            }
+            else if (!isInternal)
+            {
+                // the circuit opened while it was queued: dropped by policy; anything else failed after every retry
+                if (error is BrokenCircuitException) _dropped += records;
+                else _failed += records;
+            }
+        }
+        if (error is null)
+        {
+            if (!_confirms) _failing = false;
+        }
+        else if (error is not BrokenCircuitException)
+        {
+            _drain.ReportWriterProblem(this, error);
         }
     }
 
     private async ValueTask Guard(Func<LogWriter, CancellationToken, ValueTask> action)
     {
+        if (!_operation.TryReset())
+        {
+            _operation.Dispose();
+            _operation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        }
+        _operation.CancelAfter(_writer.WriteTimeout);
         try
         {
-            Volatile.Write(ref _inFlightSince, Stopwatch.GetTimestamp());
-            await action(_writer, _stop.Token).ConfigureAwait(false);
+            Volatile.Write(ref _attemptSince, Stopwatch.GetTimestamp());
+            await action(_writer, _operation.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            _drain.ReportWriterProblem(this, e);
+            ReportError(e);
         }
         finally
         {
-            Volatile.Write(ref _inFlightSince, 0);
+            Volatile.Write(ref _attemptSince, 0);
         }
+    }
+
+    /// <summary>After the writer is disposed: records it took and never confirmed are lost (counted failed, reported).</summary>
+    public void SettleUnconfirmed()
+    {
+        long lost;
+        lock (_lock)
+        {
+            lost = _unconfirmed.AppRecords;
+            _failed += lost;
+            _unconfirmed.Clear();
+        }
+        if (lost > 0) _drain.ReportShutdownLoss(this, lost);
     }
 
     // ------------------------------------------------------------------ metrics
@@ -387,22 +534,81 @@ internal sealed class WriterStage
     {
         lock (_lock)
         {
+            long inFlight = _inFlight + _unconfirmed.AppRecords;
             return new WriterMetrics
             {
                 Name = _writer.Name,
-                Received = Interlocked.Read(ref _received),
-                Written = Interlocked.Read(ref _written),
-                Dropped = Interlocked.Read(ref _dropped),
-                Filtered = Interlocked.Read(ref _filtered),
-                Failed = Interlocked.Read(ref _failed),
-                Retries = Interlocked.Read(ref _retries),
-                Queued = _queuedRecords,
+                Received = _received,
+                Written = _written,
+                Dropped = _dropped,
+                Filtered = _filtered,
+                Failed = _failed,
+                Retries = _retries,
+                Queued = _queuedRecords + inFlight,
+                InFlight = inFlight,
                 QueueBytes = _queuedBytes,
                 QueueLimit = _limit,
                 BreakerState = State,
-                InternalReceived = Interlocked.Read(ref _internal),
-                InternalWritten = Interlocked.Read(ref _internalWritten),
+                InternalReceived = _internal,
+                InternalWritten = _internalWritten,
             };
+        }
+    }
+
+    /// <summary>The records a confirming writer took and has not settled yet, oldest first, as runs of application or internal records.</summary>
+    private sealed class Unconfirmed
+    {
+        private long[] _runs = new long[64]; // record count, negative for the pipeline's own records
+        private int _head;
+        private int _count;
+
+        public long AppRecords { get; private set; }
+
+        public void Add(int records, bool isInternal)
+        {
+            if (records == 0) return;
+            if (_count == _runs.Length)
+            {
+                var bigger = new long[_runs.Length * 2];
+                for (int i = 0; i < _count; i++) bigger[i] = _runs[(_head + i) % _runs.Length];
+                _runs = bigger;
+                _head = 0;
+            }
+            _runs[(_head + _count) % _runs.Length] = isInternal ? -records : records;
+            _count++;
+            if (!isInternal) AppRecords += records;
+        }
+
+        /// <summary>Takes up to <paramref name="records"/> from the oldest run; false when nothing is unconfirmed.</summary>
+        public bool TryTake(ref int records, out int taken, out bool isInternal)
+        {
+            taken = 0;
+            isInternal = false;
+            if (_count == 0) return false;
+            long run = _runs[_head];
+            isInternal = run < 0;
+            long size = Math.Abs(run);
+            taken = (int)Math.Min(size, records);
+            records -= taken;
+            size -= taken;
+            if (!isInternal) AppRecords -= taken;
+            if (size == 0)
+            {
+                _head = (_head + 1) % _runs.Length;
+                _count--;
+            }
+            else
+            {
+                _runs[_head] = isInternal ? -size : size;
+            }
+            return true;
+        }
+
+        public void Clear()
+        {
+            _head = 0;
+            _count = 0;
+            AppRecords = 0;
         }
     }
 }

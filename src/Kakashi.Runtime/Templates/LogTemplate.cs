@@ -37,6 +37,7 @@ public sealed class LogTemplate
             FixedOffsets[i] = offset;
             int fixedLength = args[i].Codec.FixedLength;
             offset = offset < 0 || fixedLength < 0 ? -1 : offset + fixedLength;
+            MinPayloadSize += fixedLength >= 0 ? fixedLength : 4; // variable-length values can be cut down to their length prefix
         }
         AllFixed = offset >= 0;
         lock (s_lock)
@@ -73,6 +74,9 @@ public sealed class LogTemplate
 
     /// <summary>Payload offset of each argument, valid when <see cref="AllFixed"/>.</summary>
     internal int[] FixedOffsets { get; }
+
+    /// <summary>The smallest payload a record of this template can have: fixed-size values, plus a length for each string (cut to nothing).</summary>
+    internal long MinPayloadSize { get; }
 
     /// <summary>True when every argument has a fixed size, so <see cref="FixedOffsets"/> holds every offset.</summary>
     internal bool AllFixed { get; }

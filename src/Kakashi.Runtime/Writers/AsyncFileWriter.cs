@@ -20,42 +20,56 @@ public enum FsyncPolicy
 }
 
 /// <summary>
-/// Appends formatted records to a file through a System.IO.Pipelines <see cref="PipeWriter"/> (Kakashi's file pipe:
-/// one reusable buffer, and a flush is one synchronous <c>write</c> on the writer's loop, so nothing is allocated per
-/// batch). Bytes reach the file when <see cref="BatchSize"/> bytes are pending, when <see cref="FlushInterval"/> has
-/// elapsed since the last flush, and on <see cref="AsyncPipeline.FlushAllAsync"/> and shutdown. Missing folders are created.
+/// Appends formatted records to a file through a System.IO.Pipelines <see cref="PipeWriter"/> (Kakashi's file pipe: one
+/// reusable buffer of whole records, and a write-out is one synchronous <c>write</c> on the writer's loop, so nothing is
+/// allocated per batch). Bytes reach the file when <see cref="BatchSize"/> bytes are pending, when <see cref="FlushInterval"/>
+/// has elapsed since the last write-out, and on <see cref="AsyncPipeline.FlushAllAsync"/> and shutdown. Missing folders are
+/// created; a new file gets <see cref="UnixCreateMode"/> (0640).
 /// </summary>
+/// <remarks>
+/// <para>The file is opened with O_APPEND: every write lands at the file's current end, so several writers (in one process or
+/// several) append to one file without overwriting each other, and a file truncated by someone else is continued at its new
+/// end, with no hole.</para>
+/// <para>A record counts as written only once its last byte is in the file (the writer confirms delivery itself): a disk that
+/// fills part way through a write leaves the records before it written, cuts the torn one back out of the file, and keeps the
+/// rest buffered for the next attempt, which resumes exactly there — nothing is written twice. While the file cannot be
+/// written the stage treats the writer as failing, so the callers are never held; past its buffer limit (four batch sizes)
+/// new batches fail, counted.</para>
+/// <para>A symbolic link at the path is followed only when it belongs to the process's user or root.</para>
+/// </remarks>
 public sealed class AsyncFileWriter : LogWriter
 {
-    private FileStream? _stream;
+    private AppendFile? _file;
     private FilePipeWriter? _pipe;
     private long _lastFlush;
     private long _lastFsync;
     private long _flushTicks;
     private long _flushCount;
     private long _lastFlushUtcTicks;
+    private long _retryAt;
+    private int _failures;
+    private TimeSpan _defaultFlushInterval = TimeSpan.FromSeconds(1);
 
     public AsyncFileWriter(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
+        Backpressure = DropStrategy.Block; // the local ground truth: wait rather than lose records while the file can be written
     }
 
     /// <summary>Full path of the file.</summary>
     public string Path { get; }
 
-    /// <summary>Longest time written bytes wait before they are flushed to the file. Default: the pipeline's <see cref="AsyncPipelineConfig.FlushInterval"/>, else 1 s.</summary>
+    /// <summary>Longest time written bytes wait before they are written to the file. Default: the pipeline's <see cref="AsyncPipelineConfig.FlushInterval"/>, else 1 s.</summary>
     public TimeSpan FlushInterval
     {
-        get => _flushInterval ?? DefaultFlushInterval;
+        get => _flushInterval ?? _defaultFlushInterval;
         init => _flushInterval = value;
     }
 
     private TimeSpan? _flushInterval;
 
-    internal TimeSpan DefaultFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Pending bytes that trigger a flush. Default 256 KiB.</summary>
+    /// <summary>Pending bytes that trigger a write-out. Default 256 KiB; from 4 KiB to 64 MiB.</summary>
     public int BatchSize { get; init; } = 256 * 1024;
 
     /// <summary>When to fsync. Default <see cref="FsyncPolicy.None"/>.</summary>
@@ -64,7 +78,10 @@ public sealed class AsyncFileWriter : LogWriter
     /// <summary>With <see cref="FsyncPolicy.Interval"/>: the longest time between fsyncs. Default 1 s.</summary>
     public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Flushes done.</summary>
+    /// <summary>Permissions of a file this writer creates (Unix; the umask still applies). Default 0640: owner read/write, group read.</summary>
+    public UnixFileMode UnixCreateMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+
+    /// <summary>Write-outs done.</summary>
     public long FlushCount => Volatile.Read(ref _flushCount);
 
     internal long FlushTicks => Volatile.Read(ref _flushTicks);
@@ -78,55 +95,70 @@ public sealed class AsyncFileWriter : LogWriter
         }
     }
 
-    /// <summary>Bytes handed to the file.</summary>
-    public long BytesWritten { get; private set; }
+    /// <summary>Bytes that reached the file.</summary>
+    public long BytesWritten => _pipe?.BytesFlushed ?? _bytesWrittenClosed;
+
+    private long _bytesWrittenClosed;
 
     public override string Name => $"file:{Path}";
 
-    protected internal override void Open()
-    {
-        if (FlushInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FlushInterval), FlushInterval, "FlushInterval must be greater than zero.");
-        if (BatchSize < 4096 || BatchSize > 64 * 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be between 4 KiB and 64 MiB.");
-        if (Fsync == FsyncPolicy.Interval && FsyncInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FsyncInterval), FsyncInterval, "FsyncInterval must be greater than zero.");
-        if (_pipe is not null) throw new InvalidOperationException($"The writer for '{Path}' is already open (a writer belongs to one pipeline).");
+    /// <summary>Records count as written when their bytes are in the file, not when a batch is buffered.</summary>
+    protected internal override bool ConfirmsDelivery => true;
 
+    protected internal override void Validate(string property)
+    {
+        if (_flushInterval is { } interval) Limits.CheckDuration(property + "." + nameof(FlushInterval), interval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        if (BatchSize < 4096 || BatchSize > 64 * 1024 * 1024)
+            throw new ArgumentOutOfRangeException(property + "." + nameof(BatchSize), BatchSize, $"{property}.{nameof(BatchSize)} must be from 4096 (4 KiB) to 67108864 (64 MiB) bytes.");
+        if (Fsync == FsyncPolicy.Interval) Limits.CheckDuration(property + "." + nameof(FsyncInterval), FsyncInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        if (!Enum.IsDefined(Fsync)) throw new ArgumentOutOfRangeException(property + "." + nameof(Fsync), Fsync, "Unknown FsyncPolicy.");
+        if (_pipe is not null) throw new ArgumentException($"{property} ({Name}) is already open: a writer belongs to one pipeline.", property);
+    }
+
+    protected internal override void Open(WriterContext context)
+    {
+        if (_pipe is not null) throw new InvalidOperationException($"The writer for '{Path}' is already open (a writer belongs to one pipeline).");
+        if (context.DefaultFlushInterval is { } interval) _defaultFlushInterval = interval;
         string? folder = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        _stream = new FileStream(Path, new FileStreamOptions
-        {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0, // the pipe is the buffer
-        });
-        _pipe = new FilePipeWriter(_stream, BatchSize + 64 * 1024);
+        _file = AppendFile.Open(Path, UnixCreateMode);
+        _pipe = new FilePipeWriter(_file, BatchSize + 64 * 1024);
         _lastFlush = _lastFsync = Stopwatch.GetTimestamp();
     }
 
-    protected internal override ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+    protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var pipe = _pipe ?? throw new InvalidOperationException("The writer is not open.");
-        var span = batch.Span;
-        if (pipe.UnflushedBytes == 0 && span.Length >= Math.Min(BatchSize, 64 * 1024))
+        if (pipe.Held + batch.Length > MaxHeld && pipe.Held > 0)
         {
-            // a big batch already: straight to the file, no copy
-            long start = Stopwatch.GetTimestamp();
-            _stream!.Write(span);
-            BytesWritten += span.Length;
-            Flushed(start);
-            return ValueTask.CompletedTask;
+            // earlier records are still not in the file (it keeps failing): try once more, else refuse this batch (the
+            // stage retries it, then counts it failed); what is buffered is bounded
+            WriteOut(pipe);
+            if (pipe.Held + batch.Length > MaxHeld) throw new IOException($"{Name}: {pipe.PendingRecords} earlier records are still waiting for the file; this batch is refused.");
         }
-        span.CopyTo(pipe.GetSpan(span.Length));
-        pipe.Advance(span.Length);
-        if (pipe.UnflushedBytes >= BatchSize || Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) return FlushAsync(cancellationToken);
+        var span = batch.Bytes.Span;
+        var dest = pipe.GetSpan(span.Length);
+        int start = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            int end = batch.RecordEnd(i);
+            span[start..end].CopyTo(dest[start..]);
+            pipe.Advance(end - start);
+            pipe.EndRecord();
+            start = end;
+        }
+        // the batch is taken: from here a failure to write it keeps it buffered and is reported, never thrown (a retry would copy it twice)
+        if (pipe.UnflushedBytes >= BatchSize || Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) TryWriteOut(pipe);
         return ValueTask.CompletedTask;
     }
+
+    private int MaxHeld => BatchSize * 4 + LogBatch.DefaultSize;
 
     protected internal override ValueTask OnIdleAsync(CancellationToken cancellationToken)
     {
         var pipe = _pipe;
-        if (pipe is not null && pipe.UnflushedBytes > 0 && Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) return FlushAsync(cancellationToken);
-        if (Fsync == FsyncPolicy.Interval && _stream is not null && Stopwatch.GetElapsedTime(_lastFsync) >= FsyncInterval && _lastFsync < _lastFlush) FsyncNow();
+        if (pipe is not null && pipe.UnflushedBytes > 0 && Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) TryWriteOut(pipe);
+        if (Fsync == FsyncPolicy.Interval && _file is not null && Stopwatch.GetElapsedTime(_lastFsync) >= FsyncInterval && _lastFsync < _lastFlush) FsyncNow();
         return ValueTask.CompletedTask;
     }
 
@@ -134,20 +166,47 @@ public sealed class AsyncFileWriter : LogWriter
     {
         var pipe = _pipe;
         if (pipe is null) return ValueTask.CompletedTask;
-        long pending = pipe.UnflushedBytes;
-        long start = Stopwatch.GetTimestamp();
-        if (pending > 0)
-        {
-            pipe.WriteOut();
-            BytesWritten += pending;
-            Flushed(start);
-        }
-        else
-        {
-            _lastFlush = start;
-        }
+        WriteOut(pipe); // a failure goes to the stage, which reports it; the records stay buffered and counted as queued
         if (Fsync == FsyncPolicy.EveryFlush || (Fsync == FsyncPolicy.Interval && Stopwatch.GetElapsedTime(_lastFsync) >= FsyncInterval)) FsyncNow();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A write-out whose failure is reported, not thrown; after a failure, retried with backoff (100 ms doubling to 5 s).</summary>
+    private void TryWriteOut(FilePipeWriter pipe)
+    {
+        if (_failures > 0 && Stopwatch.GetTimestamp() < _retryAt) return;
+        try
+        {
+            WriteOut(pipe);
+        }
+        catch (Exception e)
+        {
+            Context?.ReportError(e);
+        }
+    }
+
+    private void WriteOut(FilePipeWriter pipe)
+    {
+        long pending = pipe.UnflushedBytes;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            if (pending > 0) pipe.WriteOut();
+            _failures = 0;
+        }
+        catch (Exception)
+        {
+            _failures++;
+            _retryAt = Stopwatch.GetTimestamp() + (long)(Math.Min(5.0, 0.1 * Math.Pow(2, Math.Min(_failures - 1, 10))) * Stopwatch.Frequency);
+            throw;
+        }
+        finally
+        {
+            int done = pipe.TakeCompletedRecords();
+            if (done > 0) Context?.Delivered(done);
+        }
+        if (pending > 0) Flushed(start);
+        else _lastFlush = start;
     }
 
     private void Flushed(long start)
@@ -161,24 +220,31 @@ public sealed class AsyncFileWriter : LogWriter
 
     private void FsyncNow()
     {
-        _stream!.Flush(flushToDisk: true);
+        _file!.Sync();
         _lastFsync = Stopwatch.GetTimestamp();
     }
 
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        if (_pipe is null) return;
+        var pipe = _pipe;
+        if (pipe is null) return ValueTask.CompletedTask;
         try
         {
-            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            WriteOut(pipe);
             if (Fsync != FsyncPolicy.None) FsyncNow();
+        }
+        catch (Exception e)
+        {
+            // what could not be written stays unconfirmed: the stage counts it failed
+            Context?.ReportError(e);
         }
         finally
         {
-            _pipe.Complete();
-            await _stream!.DisposeAsync().ConfigureAwait(false);
+            _bytesWrittenClosed = pipe.BytesFlushed;
+            _file?.Dispose();
             _pipe = null;
-            _stream = null;
+            _file = null;
         }
+        return ValueTask.CompletedTask;
     }
 }

@@ -7,70 +7,169 @@ using System.Threading.Tasks;
 namespace Kakashi.Writers;
 
 /// <summary>
-/// A <see cref="PipeWriter"/> over a file, made for the drain thread: one contiguous buffer that formatters write into,
-/// and flushes that write it to the file synchronously (one <c>write</c> call) and complete at once. Compared with
-/// <see cref="PipeWriter.Create(Stream, StreamPipeWriterOptions?)"/> over a <see cref="FileStream"/>, it allocates nothing per
-/// flush and never hops to the thread pool: the drain is already the background thread, and the file is its pace.
+/// A <see cref="PipeWriter"/> over an <see cref="AppendFile"/>, made for a writer's loop: one contiguous buffer of whole
+/// records, written to the file synchronously, that knows exactly which of its bytes reached the file. A write-out that
+/// fails part way keeps what is left and resumes from there (never writing a byte twice); a record it tore is cut back
+/// from the file when it can be, or completed by the next write-out. <see cref="CompletedRecords"/> says how many records
+/// are wholly in the file, so the writer confirms exactly those.
 /// </summary>
 internal sealed class FilePipeWriter : PipeWriter
 {
-    private readonly FileStream _stream;
+    private readonly AppendFile _file;
     private byte[] _buffer;
-    private int _written;
+    private int _length;    // bytes buffered
+    private int _flushed;   // of those, bytes already in the file
+    private int[] _ends = new int[1024]; // end offsets of the buffered records not yet wholly in the file
+    private int _endsHead;
+    private int _endsCount;
+    private int _recordStart; // where the current (unfinished) record starts
     private bool _completed;
 
-    public FilePipeWriter(FileStream stream, int initialSize)
+    public FilePipeWriter(AppendFile file, int initialSize)
     {
-        _stream = stream;
+        _file = file;
         _buffer = GC.AllocateUninitializedArray<byte>(initialSize, pinned: true);
     }
 
     public override bool CanGetUnflushedBytes => true;
 
-    public override long UnflushedBytes => _written;
+    /// <summary>Bytes buffered and not yet in the file.</summary>
+    public override long UnflushedBytes => _length - _flushed;
+
+    /// <summary>Records buffered and not yet wholly in the file.</summary>
+    public int PendingRecords => _endsCount;
 
     /// <summary>Bytes written to the file.</summary>
     public long BytesFlushed { get; private set; }
 
+    /// <summary>Records that became whole in the file since the last call.</summary>
+    public int TakeCompletedRecords()
+    {
+        int n = _completedRecords;
+        _completedRecords = 0;
+        return n;
+    }
+
+    private int _completedRecords;
+
     public override void Advance(int bytes)
     {
-        if ((uint)bytes > (uint)(_buffer.Length - _written)) throw new ArgumentOutOfRangeException(nameof(bytes));
-        _written += bytes;
+        if ((uint)bytes > (uint)(_buffer.Length - _length)) throw new ArgumentOutOfRangeException(nameof(bytes));
+        _length += bytes;
+    }
+
+    /// <summary>Ends a record at the current end of the buffered bytes.</summary>
+    public void EndRecord()
+    {
+        if (_endsCount + _endsHead == _ends.Length) CompactEnds();
+        _ends[_endsHead + _endsCount++] = _length;
+        _recordStart = _length;
     }
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _buffer.AsMemory(_written);
+        return _buffer.AsMemory(_length);
     }
 
     public override Span<byte> GetSpan(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _buffer.AsSpan(_written);
+        return _buffer.AsSpan(_length);
     }
+
+    /// <summary>Bytes buffered, in the file or not, that a compaction cannot free yet (records not wholly in the file).</summary>
+    public int Held => _length - _wholeEnd;
 
     private void Ensure(int sizeHint)
     {
         if (_completed) throw new InvalidOperationException("The writer is completed.");
         sizeHint = Math.Max(sizeHint, 1);
-        if (_buffer.Length - _written >= sizeHint) return;
-        WriteOut();
-        if (_buffer.Length < sizeHint)
+        if (_buffer.Length - _length >= sizeHint) return;
+        Compact();
+        if (_buffer.Length - _length >= sizeHint) return;
+        // more than the buffer holds (a big batch, or a disk that keeps failing): grow; the caller bounds how much it buffers
+        var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(Array.MaxLength, Math.Max(_length + (long)sizeHint, _buffer.Length * 2L)), pinned: true);
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        _buffer = bigger;
+    }
+
+    /// <summary>Moves the records not yet wholly in the file to the front of the buffer (the buffer always starts at a record).</summary>
+    private void Compact()
+    {
+        int from = _wholeEnd;
+        if (from == 0) return;
+        _buffer.AsSpan(from, _length - from).CopyTo(_buffer);
+        _length -= from;
+        _recordStart -= from;
+        _flushed -= from;
+        _wholeEnd = 0;
+        for (int i = 0; i < _endsCount; i++) _ends[_endsHead + i] -= from;
+    }
+
+    private void CompactEnds()
+    {
+        if (_endsHead > 0)
         {
-            // one record larger than the buffer: grow (rare; the buffer stays at that size)
-            _buffer = GC.AllocateUninitializedArray<byte>((int)Math.Min(Array.MaxLength, Math.Max((long)sizeHint, _buffer.Length * 2L)), pinned: true);
+            Array.Copy(_ends, _endsHead, _ends, 0, _endsCount);
+            _endsHead = 0;
+        }
+        if (_endsCount == _ends.Length) Array.Resize(ref _ends, _ends.Length * 2);
+    }
+
+    /// <summary>
+    /// Writes the buffered records (only whole ones: a record being formatted stays) to the file. On failure the bytes
+    /// that reached the file stay counted, a torn record is cut back if possible, and the exception is rethrown; the next
+    /// call resumes where this one stopped.
+    /// </summary>
+    public void WriteOut()
+    {
+        int target = _recordStart; // bytes after the last whole record are a record still being written into the buffer
+        while (_flushed < target)
+        {
+            int n;
+            try
+            {
+                n = _file.Write(_buffer.AsSpan(_flushed, target - _flushed));
+            }
+            catch (IOException)
+            {
+                CutBackTornRecord();
+                throw;
+            }
+            _flushed += n;
+            BytesFlushed += n;
+            while (_endsCount > 0 && _ends[_endsHead] <= _flushed)
+            {
+                _wholeEnd = _ends[_endsHead];
+                _endsHead++;
+                _endsCount--;
+                _completedRecords++;
+            }
+        }
+        if (_flushed == _length)
+        {
+            _length = _flushed = _recordStart = _wholeEnd = 0;
+            _endsHead = 0;
         }
     }
 
-    /// <summary>Writes the buffered bytes to the file (synchronously) and empties the buffer.</summary>
-    public void WriteOut()
+    /// <summary>
+    /// A write that stopped inside a record (the disk filled): take the torn part back out of the file, so a reader never
+    /// sees half a record and the retry writes it whole. When another writer appended after it, it cannot be cut: the
+    /// next write-out completes it instead.
+    /// </summary>
+    private void CutBackTornRecord()
     {
-        if (_written == 0) return;
-        _stream.Write(_buffer, 0, _written);
-        BytesFlushed += _written;
-        _written = 0;
+        int torn = _flushed - _wholeEnd;
+        if (torn > 0 && _file.TryCutTail(torn))
+        {
+            _flushed = _wholeEnd;
+            BytesFlushed -= torn;
+        }
     }
+
+    private int _wholeEnd; // end of the last record wholly in the file (a record boundary; 0 = the buffer's start)
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {

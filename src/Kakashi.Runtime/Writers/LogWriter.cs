@@ -6,12 +6,15 @@ namespace Kakashi;
 
 /// <summary>
 /// A destination for formatted records. Each writer runs behind its own bounded stage, at its own pace: the drain
-/// formats records once into shared batches and queues them to every writer; the writer's loop calls
-/// <see cref="WriteAsync"/> with retries and a circuit breaker, so a slow, failing or hung writer affects only itself
-/// (within its <see cref="Backpressure"/> policy). Members are called from that loop only, one at a time.
+/// formats records once into shared batches (<see cref="LogBatch"/>) and queues them to every writer; the writer's loop
+/// calls <see cref="WriteAsync"/> with retries, a timeout and a circuit breaker, so a slow, failing or hung writer affects
+/// only itself (within its <see cref="Backpressure"/> policy). Members are called from that loop only, one at a time.
 /// </summary>
 public abstract class LogWriter : IAsyncDisposable
 {
+    /// <summary>Longest accepted <see cref="WriteTimeout"/> (1 hour).</summary>
+    public static readonly TimeSpan MaxWriteTimeout = TimeSpan.FromHours(1);
+
     /// <summary>A name for metrics and error reports.</summary>
     public virtual string Name => GetType().Name;
 
@@ -22,12 +25,14 @@ public abstract class LogWriter : IAsyncDisposable
     public long? QueueLimit { get; init; }
 
     /// <summary>
-    /// What happens when this writer's stage is full: <see cref="DropStrategy.Block"/> (default: the drain waits, and so do the
-    /// callers once their rings fill; nothing is lost), <see cref="DropStrategy.DropNewest"/> or <see cref="DropStrategy.DropOldest"/>
-    /// (this writer loses the batch, counted; the others are not slowed). While the writer's circuit is open or a write is hung,
-    /// the stage buffers up to its limit and then drops, whatever the policy.
+    /// What happens when this writer's stage is full. Default <see cref="DropStrategy.DropOldest"/> (this writer loses its
+    /// oldest queued batches, counted, and never slows the callers or the other writers); the file writer, the local ground
+    /// truth, defaults to <see cref="DropStrategy.Block"/> (the drain waits, and so do the callers once their rings fill;
+    /// nothing is lost while the file can be written). Whatever the policy, while the writer is failing (a write failed and
+    /// is being retried, its circuit is open) or hung (a write ran past <see cref="WriteTimeout"/>), its full stage drops the
+    /// newest batch instead of blocking anyone.
     /// </summary>
-    public DropStrategy Backpressure { get; init; } = DropStrategy.Block;
+    public DropStrategy Backpressure { get; init; } = DropStrategy.DropOldest;
 
     /// <summary>Retries of a failed write. Default: 3 retries, exponential backoff from 100 ms to 5 s with jitter.</summary>
     public RetryOptions Retry { get; init; } = new();
@@ -35,15 +40,41 @@ public abstract class LogWriter : IAsyncDisposable
     /// <summary>The circuit breaker. Default: open after 10 failed attempts in a row, for 60 s, then one probe batch.</summary>
     public CircuitBreakerOptions CircuitBreaker { get; init; } = new();
 
-    /// <summary>A write taking longer is cancelled (if the writer honours cancellation) and counts as failed; one that ignores
-    /// cancellation marks the writer hung until it returns. Default 30 s.</summary>
-    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A write (or flush) attempt taking longer is cancelled and counts as failed; one that ignores cancellation marks the
+    /// writer hung: from then on its stage never blocks the drain or the callers, and flushes do not wait for it, until the
+    /// write returns. Default 5 s; from 1 ms to <see cref="MaxWriteTimeout"/>.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The stage's handle, set by <see cref="Open"/>: the pipeline's defaults, and the calls through which a writer that
+    /// confirms delivery itself (<see cref="ConfirmsDelivery"/>) reports written and failed records.
+    /// </summary>
+    protected internal WriterContext? Context { get; internal set; }
+
+    /// <summary>
+    /// False (default): the records of a batch count as written when <see cref="WriteAsync"/> returns, and as failed when it
+    /// throws after every retry. True: returning from <see cref="WriteAsync"/> means the writer took the batch, and each of
+    /// its records counts as written or failed only when the writer says so through <see cref="WriterContext.Delivered"/> and
+    /// <see cref="WriterContext.Failed"/>, in order (a buffering file writer, a broker's delivery reports); throwing means it
+    /// did not take the batch. Records still unconfirmed when the writer is disposed count as failed.
+    /// </summary>
+    protected internal virtual bool ConfirmsDelivery => false;
+
+    /// <summary>
+    /// Checks the writer's own options; called at setup before anything is opened. Throw <see cref="ArgumentException"/>
+    /// (or <see cref="ArgumentOutOfRangeException"/>) whose parameter name is <paramref name="property"/> + "." + the option.
+    /// </summary>
+    protected internal virtual void Validate(string property)
+    {
+    }
 
     /// <summary>Opens the destination. Called when the pipeline is built: configuration and I/O errors surface here, at setup.</summary>
-    protected internal abstract void Open();
+    protected internal abstract void Open(WriterContext context);
 
     /// <summary>Writes one batch of whole formatted records. Throw to fail it (it is retried per <see cref="Retry"/>).</summary>
-    protected internal abstract ValueTask WriteAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken);
+    protected internal abstract ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Makes everything written so far durable at the destination (and on disk, per the writer's policy).</summary>
     protected internal abstract ValueTask FlushAsync(CancellationToken cancellationToken);
@@ -60,12 +91,12 @@ public abstract class LogWriter : IAsyncDisposable
             throw new ArgumentOutOfRangeException(property + "." + nameof(QueueLimit), QueueLimit, "QueueLimit must be at least 64 KiB.");
         if (Backpressure is not (DropStrategy.Block or DropStrategy.DropNewest or DropStrategy.DropOldest))
             throw new ArgumentOutOfRangeException(property + "." + nameof(Backpressure), Backpressure, "A writer's Backpressure must be Block, DropNewest or DropOldest (Priority applies to the callers' rings, not to formatted batches).");
-        if (WriteTimeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(property + "." + nameof(WriteTimeout), WriteTimeout, "WriteTimeout must be greater than zero.");
+        Limits.CheckDuration(property + "." + nameof(WriteTimeout), WriteTimeout, TimeSpan.FromMilliseconds(1), MaxWriteTimeout);
         ArgumentNullException.ThrowIfNull(Retry, property + "." + nameof(Retry));
         ArgumentNullException.ThrowIfNull(CircuitBreaker, property + "." + nameof(CircuitBreaker));
         Retry.Validate(property + "." + nameof(Retry));
         CircuitBreaker.Validate(property + "." + nameof(CircuitBreaker));
+        Validate(property);
     }
 }
 
@@ -87,8 +118,8 @@ public sealed class RetryOptions
     internal void Validate(string property)
     {
         if (MaxRetries is < 0 or > 100) throw new ArgumentOutOfRangeException(property + "." + nameof(MaxRetries), MaxRetries, "MaxRetries must be from 0 to 100.");
-        if (InitialDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(property + "." + nameof(InitialDelay), InitialDelay, "InitialDelay must not be negative.");
-        if (MaxDelay < InitialDelay) throw new ArgumentOutOfRangeException(property + "." + nameof(MaxDelay), MaxDelay, "MaxDelay must not be below InitialDelay.");
+        Limits.CheckDuration(property + "." + nameof(InitialDelay), InitialDelay, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Limits.CheckDuration(property + "." + nameof(MaxDelay), MaxDelay, InitialDelay, TimeSpan.FromHours(1), "InitialDelay");
     }
 }
 
@@ -106,9 +137,9 @@ public sealed class CircuitBreakerOptions
 
     internal void Validate(string property)
     {
-        if (FailureThreshold < 2) throw new ArgumentOutOfRangeException(property + "." + nameof(FailureThreshold), FailureThreshold, "FailureThreshold must be at least 2.");
-        if (BreakDuration < TimeSpan.FromMilliseconds(500)) throw new ArgumentOutOfRangeException(property + "." + nameof(BreakDuration), BreakDuration, "BreakDuration must be at least 500 ms.");
-        if (SamplingWindow < TimeSpan.FromMilliseconds(500)) throw new ArgumentOutOfRangeException(property + "." + nameof(SamplingWindow), SamplingWindow, "SamplingWindow must be at least 500 ms.");
+        if (FailureThreshold is < 2 or > 1_000_000) throw new ArgumentOutOfRangeException(property + "." + nameof(FailureThreshold), FailureThreshold, "FailureThreshold must be from 2 to 1000000.");
+        Limits.CheckDuration(property + "." + nameof(BreakDuration), BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
+        Limits.CheckDuration(property + "." + nameof(SamplingWindow), SamplingWindow, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
     }
 }
 

@@ -1,0 +1,183 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Kakashi.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace Kakashi;
+
+/// <summary>
+/// A batch of formatted records handed to a <see cref="LogWriter"/>: the bytes of whole records, where each record ends and
+/// its level, so a writer can frame, route or color per record without re-parsing the bytes. The drain formats once and
+/// every writer stage shares the batch; batches are pooled (nothing is allocated per batch in steady state), so a writer
+/// must not keep a reference after its <see cref="LogWriter.WriteAsync"/> returns — copy what it needs.
+/// </summary>
+public sealed class LogBatch
+{
+    internal const int DefaultSize = 128 * 1024;
+    private const int DefaultRecords = 4096;
+
+    private readonly BatchPool? _pool;
+    private int _references;
+    private int[] _ends;
+    private byte[] _levels;
+    private static long s_ids;
+
+    internal LogBatch(BatchPool? pool, int size)
+    {
+        _pool = pool;
+        Buffer = GC.AllocateUninitializedArray<byte>(size);
+        _ends = size == 0 ? [] : new int[DefaultRecords];
+        _levels = size == 0 ? [] : new byte[DefaultRecords];
+        Id = Interlocked.Increment(ref s_ids);
+    }
+
+    internal byte[] Buffer;
+    internal int Length;
+    internal int Records;
+
+    /// <summary>Identifies this batch's contents: a retried write sees the same id, a new batch (even a reused buffer) another one.</summary>
+    public long Id { get; private set; }
+
+    /// <summary>Records in the batch.</summary>
+    public int Count => Records;
+
+    /// <summary>The whole formatted batch: the records' bytes back to back.</summary>
+    public ReadOnlyMemory<byte> Bytes => Buffer.AsMemory(0, Length);
+
+    /// <summary>
+    /// True when the batch holds the pipeline's own records (drop reports, buffer warnings, other writers' failures) rather
+    /// than the application's. They are counted apart (<see cref="WriterMetrics.InternalWritten"/>); a writer may route them elsewhere.
+    /// </summary>
+    public bool IsInternal { get; internal set; }
+
+    /// <summary>The bytes of record <paramref name="index"/> (its formatted line, for a text formatter).</summary>
+    public ReadOnlyMemory<byte> RecordBytes(int index)
+    {
+        if ((uint)index >= (uint)Records) throw new ArgumentOutOfRangeException(nameof(index));
+        int start = index == 0 ? 0 : _ends[index - 1];
+        return Buffer.AsMemory(start, _ends[index] - start);
+    }
+
+    /// <summary>Byte offset, within <see cref="Bytes"/>, where record <paramref name="index"/> ends.</summary>
+    public int RecordEnd(int index)
+    {
+        if ((uint)index >= (uint)Records) throw new ArgumentOutOfRangeException(nameof(index));
+        return _ends[index];
+    }
+
+    /// <summary>The level of record <paramref name="index"/>.</summary>
+    public LogLevel Level(int index)
+    {
+        if ((uint)index >= (uint)Records) throw new ArgumentOutOfRangeException(nameof(index));
+        return (LogLevel)_levels[index];
+    }
+
+    /// <summary>Index of a stage that must not receive this batch (an error record about that writer), or -1.</summary>
+    internal int ExcludedStage = -1;
+
+    /// <summary>Set on a flush marker: the stage flushes its writer and signals the request.</summary>
+    internal FlushRequest? Flush;
+
+    /// <summary>Ends the record being formatted at <paramref name="end"/> (a byte offset in the batch).</summary>
+    internal void AddRecord(int end, LogLevel level)
+    {
+        int n = Records;
+        if (n == _ends.Length) Grow();
+        _ends[n] = end;
+        _levels[n] = (byte)level;
+        Records = n + 1;
+    }
+
+    private void Grow()
+    {
+        int size = Math.Max(16, _ends.Length * 2);
+        Array.Resize(ref _ends, size);
+        Array.Resize(ref _levels, size);
+    }
+
+    internal void SetReferences(int count) => Volatile.Write(ref _references, count);
+
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0 && _pool is not null && Flush is null) _pool.Return(this);
+    }
+
+    internal void Reset()
+    {
+        Length = 0;
+        Records = 0;
+        ExcludedStage = -1;
+        IsInternal = false;
+        Flush = null;
+        Id = Interlocked.Increment(ref s_ids);
+    }
+}
+
+/// <summary>Reuses batches so steady-state logging allocates none.</summary>
+internal sealed class BatchPool
+{
+    private readonly System.Collections.Generic.Stack<LogBatch> _free = new();
+    private readonly Lock _lock = new();
+    private readonly int _size;
+    private readonly int _max;
+
+    /// <summary>A pool holding up to <paramref name="max"/> batches, <paramref name="prefill"/> of them made now (so a run does not allocate them).</summary>
+    public BatchPool(int size, int max, int prefill)
+    {
+        _size = size;
+        _max = max;
+        for (int i = 0; i < prefill; i++) _free.Push(new LogBatch(this, size));
+    }
+
+    public LogBatch Rent()
+    {
+        lock (_lock)
+        {
+            if (_free.TryPop(out var batch))
+            {
+                batch.Reset();
+                return batch;
+            }
+        }
+        return new LogBatch(this, _size);
+    }
+
+    public void Return(LogBatch batch)
+    {
+        if (batch.Buffer.Length != _size) batch.Buffer = GC.AllocateUninitializedArray<byte>(_size); // a grown batch goes back at its normal size
+        lock (_lock)
+        {
+            if (_free.Count < _max) _free.Push(batch);
+        }
+    }
+}
+
+/// <summary>
+/// A <see cref="AsyncPipeline.FlushAllAsync"/> call travelling through the writer stages. Each stage signals it once:
+/// when its writer flushed, or when the stage gave up waiting (hung writer, open circuit, flush timeout).
+/// </summary>
+internal sealed class FlushRequest
+{
+    private readonly int[] _signalled;
+    private int _pending;
+
+    public FlushRequest(int stages)
+    {
+        _signalled = new int[stages];
+        _pending = stages;
+        if (stages == 0) Completion.TrySetResult();
+    }
+
+    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Signal(int stage)
+    {
+        if (Interlocked.Exchange(ref _signalled[stage], 1) == 0 && Interlocked.Decrement(ref _pending) == 0) Completion.TrySetResult();
+    }
+
+    public void SignalAll()
+    {
+        for (int i = 0; i < _signalled.Length; i++) Signal(i);
+    }
+}
