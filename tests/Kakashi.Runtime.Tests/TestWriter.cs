@@ -16,7 +16,13 @@ internal sealed class TestWriter : LogWriter
     private readonly StringBuilder _partial = new();
     private int _failuresLeft;
 
-    public TestWriter(string name = "test") => WriterName = name;
+    public TestWriter(string name = "test")
+    {
+        WriterName = name;
+        // a sink the tests count every line of: it blocks like a file writer unless a test asks for another policy
+        // (a custom writer's own default is DropOldest: LogWriterDefaultsTests)
+        Backpressure = DropStrategy.Block;
+    }
 
     public string WriterName { get; }
 

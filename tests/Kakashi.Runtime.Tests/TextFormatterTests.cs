@@ -116,9 +116,11 @@ public class ConfigurationTests
     {
         var config = Valid();
         config.Writers = [new AsyncFileWriter("x.log") { FlushInterval = TimeSpan.Zero }];
-        Assert.Equal(nameof(AsyncFileWriter.FlushInterval), Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncPipeline(config)).ParamName);
-        config.Writers = [new AsyncFileWriter("x.log") { BatchSize = 10 }];
-        Assert.Equal(nameof(AsyncFileWriter.BatchSize), Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncPipeline(config)).ParamName);
+        Assert.Equal("Writers[0].FlushInterval", Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncPipeline(config)).ParamName);
+        config.Writers = [new TestWriter(), new AsyncFileWriter("x.log") { BatchSize = 10 }];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncPipeline(config));
+        Assert.Equal("Writers[1].BatchSize", e.ParamName); // the writer's own option, named with its place in the configuration
+        Assert.Contains("4096", e.Message);
     }
 
     [Fact]

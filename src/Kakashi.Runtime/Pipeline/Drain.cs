@@ -39,7 +39,7 @@ internal sealed unsafe class Drain
     private readonly Thread _thread;
     private readonly ConcurrentQueue<FlushRequest> _flushRequests = new();
     private readonly ConcurrentQueue<(WriterStage Stage, Exception Error)> _problems = new();
-    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 1); // the drain spins and yields on its own before it parks
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _registryLock = new();
     private readonly object?[] _objects = new object?[64];
