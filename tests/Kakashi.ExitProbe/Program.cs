@@ -1,24 +1,51 @@
 using System;
+using System.Threading;
 using Kakashi;
 using Microsoft.Extensions.Logging;
 
-// usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock>
+// usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock|huge|append [prefix]>
+//   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
+//   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
+//   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
 string path = args[0];
-if (args.Length > 2 && args[2] == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
+string how = args.Length > 2 ? args[2] : "return";
+if (how == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
 int records = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
 var pipeline = new AsyncPipeline(new AsyncPipelineConfig
 {
-    Formatter = new TextFormatter(args.Length > 2 && args[2] == "clock" ? "{Timestamp:O} {Message}{NewLine}" : "{Message}{NewLine}"),
+    Formatter = new TextFormatter(how == "clock" ? "{Timestamp:O} {Message}{NewLine}" : "{Message}{NewLine}"),
     Writers = [new AsyncFileWriter(path)],
 });
 var logger = pipeline.CreateLogger("Probe");
+if (how == "huge")
+{
+    string big = new('x', 540_000_000);
+    logger.Two(big, big);
+    logger.Record(1);
+    pipeline.Dispose();
+    Console.WriteLine($"truncated={pipeline.GetMetrics().LogsTruncated}");
+    return 0;
+}
+if (how == "append")
+{
+    string prefix = args[3];
+    for (int i = 0; i < records; i++) logger.Line(prefix, i);
+    pipeline.Dispose();
+    return 0;
+}
 for (int i = 0; i < records; i++) logger.Record(i);
 // no Dispose, no FlushAllAsync: ProcessExit must drain and flush
-if (args.Length > 2 && args[2] == "exit") Environment.Exit(3);
+if (how == "exit") Environment.Exit(3);
 return 0;
 
 internal static partial class ProbeLog
 {
     [KakashiLog(LogLevel.Information, "record {Index}")]
     public static partial void Record(this KakashiLogger logger, int index);
+
+    [KakashiLog(LogLevel.Information, "Two {A} {B}")]
+    public static partial void Two(this KakashiLogger logger, string a, string b);
+
+    [KakashiLog(LogLevel.Information, "{Prefix} {Index}")]
+    public static partial void Line(this KakashiLogger logger, string prefix, int index);
 }

@@ -290,11 +290,11 @@ internal sealed class WriterStage
             if (batch.Flush is null)
             {
                 _inFlightInternal = batch.IsInternal;
-                if (!batch.IsInternal)
-                {
-                    _queuedRecords -= batch.Records;
-                    _inFlight = batch.Records;
-                }
+                if (!batch.IsInternal) _queuedRecords -= batch.Records;
+                // a writer that confirms may settle records of this batch while it is still writing it: they are
+                // unconfirmed from the start (taken back if the writer refuses the batch)
+                if (_confirms) _unconfirmed.Add(batch.Records, batch.IsInternal);
+                else if (!batch.IsInternal) _inFlight = batch.Records;
             }
             return batch;
         }
@@ -469,10 +469,11 @@ internal sealed class WriterStage
             int records = batch.Records;
             bool isInternal = _inFlightInternal;
             _inFlight = 0;
+            if (_confirms && error is not null) _unconfirmed.RemoveLast(records); // refused: it never took them
             if (error is null)
             {
-                if (_confirms) _unconfirmed.Add(records, isInternal);
-                else if (isInternal) _internalWritten += records;
+                if (_confirms) return; // settled by the writer as it confirms
+                if (isInternal) _internalWritten += records;
                 else _written += records;
             }
             else if (!isInternal)
@@ -602,6 +603,23 @@ internal sealed class WriterStage
                 _runs[_head] = isInternal ? -size : size;
             }
             return true;
+        }
+
+        /// <summary>Takes back the newest <paramref name="records"/> (a batch the writer refused).</summary>
+        public void RemoveLast(int records)
+        {
+            while (records > 0 && _count > 0)
+            {
+                int tail = (_head + _count - 1) % _runs.Length;
+                long run = _runs[tail];
+                bool isInternal = run < 0;
+                long size = Math.Abs(run);
+                long taken = Math.Min(size, records);
+                records -= (int)taken;
+                if (!isInternal) AppRecords -= taken;
+                if (taken == size) _count--;
+                else _runs[tail] = isInternal ? -(size - taken) : size - taken;
+            }
         }
 
         public void Clear()
