@@ -79,6 +79,24 @@ public class TemplateAnalyzerTests
     [InlineData("\"Debugger: {Value}\"")]
     public Task KAK026_not_for_words_that_only_look_like_levels(string message) => Check(Method(message));
 
+    [Theory]
+    [InlineData("\"Price {|KAK027:{Price:Q2}|}\"", "double price")]
+    [InlineData("\"At {|KAK027:{At:yyyy-MM-dd %}|}\"", "DateTime at")]
+    [InlineData("\"At {|KAK027:{At:Z}|}\"", "DateTime? at")]
+    [InlineData("\"Id {|KAK027:{Id:Q}|}\"", "Guid id")]
+    [InlineData("\"Took {|KAK027:{Took:yyyy}|}\"", "TimeSpan took")]
+    [InlineData("\"Count {|KAK027:{Count:Y}|}\"", "int count")]
+    public Task KAK027_format_the_type_rejects(string message, string parameters) => Check(Method(message, parameters));
+
+    [Theory]
+    [InlineData("\"Price {Price:F2} {Price:0.00#} {Price:E3} {Price:R}\"", "double price")]
+    [InlineData("\"At {At:yyyy-MM-dd HH:mm:ss.fff} {At:O} {At:u}\"", "DateTime at")]
+    [InlineData("\"Id {Id:N} {Id:B}\"", "Guid id")]
+    [InlineData("\"Took {Took:c} {Took:hh\\\\:mm}\"", "TimeSpan took")]
+    [InlineData("\"Count {Count:X8} {Count:#,0}\"", "int count")]
+    [InlineData("\"Side {Side:Q2}\"", "DayOfWeek side")] // not a type the check knows: not judged
+    public Task Formats_the_type_accepts_report_nothing(string message, string parameters) => Check(Method(message, parameters));
+
     [Fact]
     public Task KAK036_exception_as_a_hole() => Check(Method("\"Failed {|KAK036:{Error}|}\"", "Exception error"));
 

@@ -29,6 +29,7 @@ public static class DiagnosticIds
     public const string NullMessage = "KAK024";
     public const string EmptyMessage = "KAK025";
     public const string RedundantLevelPrefix = "KAK026";
+    public const string InvalidFormat = "KAK027";
 
     // levels and event ids
     public const string InvalidLevel = "KAK030";

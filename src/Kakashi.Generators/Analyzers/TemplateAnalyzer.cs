@@ -74,8 +74,14 @@ public sealed class TemplateAnalyzer : DiagnosticAnalyzer
         "Hole '{{{0}}}' of '{1}' binds to the logger '{2}': the generator cannot write a logger into a record",
         "The logger selects where the record goes; it is not a value of the record (the generator skips such a method).");
 
+    public static readonly DiagnosticDescriptor InvalidFormat = Rule.Create(
+        DiagnosticIds.InvalidFormat, Rule.Template, DiagnosticSeverity.Error,
+        "Format the argument's type rejects",
+        "Hole '{{{0}}}' of '{3}' has format '{1}', which {2} rejects: every record would show a format-failure marker instead of the value",
+        "The drain formats values with their type's own format parser; a format it rejects (a standard format letter the type does not know, a lone '%') can never render the value.");
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Malformed, HoleWithoutParameter, ParameterNotInTemplate, DifferOnlyByCase, NullMessage, EmptyMessage, LevelPrefix, ExceptionInTemplate, LoggerInTemplate);
+        ImmutableArray.Create(Malformed, HoleWithoutParameter, ParameterNotInTemplate, DifferOnlyByCase, NullMessage, EmptyMessage, LevelPrefix, ExceptionInTemplate, LoggerInTemplate, InvalidFormat);
 
     // words that name a level at the start of a message, followed by ':', ' -' or inside [ ] / < >
     private static readonly string[] LevelWords =
@@ -169,6 +175,8 @@ public sealed class TemplateAnalyzer : DiagnosticAnalyzer
                 Report(LoggerInTemplate, location, null, LogMethod.BindingName(hole.Name), name, parameter.Name);
             else if (symbols.IsException(parameter.Type))
                 Report(ExceptionInTemplate, location, null, LogMethod.BindingName(hole.Name), name, parameter.Name);
+            else if (hole.Format is { } format && FormatCheck.Rejects(parameter.Type, format, out string typeName))
+                Report(InvalidFormat, location, null, hole.Name, format, typeName, name);
 
             for (int other = 0; other < h; other++)
             {
