@@ -617,7 +617,8 @@ public class ReliabilityTests
             for (int i = 0; i < 300_000; i++) logger.Mark(i);
         });
         int snapshots = 0, inFlight = 0;
-        while (!producer.IsCompleted || snapshots < 200)
+        var clock = Stopwatch.StartNew();
+        while ((!producer.IsCompleted || snapshots < 200 || inFlight == 0) && clock.Elapsed < TimeSpan.FromSeconds(20))
         {
             var w = pipeline.GetMetrics().Writers[0];
             AssertBooks(w); // received=100000 while the buckets summed to 97,953 before the fix

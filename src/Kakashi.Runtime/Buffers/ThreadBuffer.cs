@@ -236,15 +236,19 @@ public sealed unsafe class ThreadBuffer
     /// <summary>Position up to which records are published (acquire).</summary>
     internal long ReadPublished() => Volatile.Read(ref _c.Published);
 
+    // consumer-private cursors live in the padded block too, on a line of their own: the drain writes them for every
+    // record, and as plain fields of this class they could share a line with what every claim reads (Base, Mask, limits)
+
     /// <summary>The consumer's position.</summary>
-    internal long ReadPos;
-    internal long ObjectsReadPos;
+    internal ref long ReadPos => ref _c.ReadPos;
+
+    internal ref long ObjectsReadPos => ref _c.ObjectsReadPos;
 
     /// <summary>Records the consumer has taken off this ring (formatted, filtered or discarded); consumer-owned.</summary>
-    internal long RecordsRead;
+    internal ref long RecordsRead => ref _c.RecordsRead;
 
     /// <summary>Records accepted into this ring and not yet taken off it (racy: for metrics).</summary>
-    internal long Pending => Math.Max(0, Volatile.Read(ref _c.Accepted) - Volatile.Read(ref RecordsRead));
+    internal long Pending => Math.Max(0, Volatile.Read(ref _c.Accepted) - Volatile.Read(ref _c.RecordsRead));
 
     internal object? TakeObject()
     {
@@ -267,7 +271,7 @@ public sealed unsafe class ThreadBuffer
 
     internal bool IsDrained => ReadPos == Volatile.Read(ref _c.Published);
 
-    [StructLayout(LayoutKind.Explicit, Size = 320)]
+    [StructLayout(LayoutKind.Explicit, Size = 384)]
     private struct Cursors
     {
         // producer-only
@@ -284,5 +288,9 @@ public sealed unsafe class ThreadBuffer
         // consumer writes, producer reads
         [FieldOffset(240)] public long Consumed;
         [FieldOffset(248)] public long ObjectsConsumed;
+        // consumer-only
+        [FieldOffset(320)] public long ReadPos;
+        [FieldOffset(328)] public long ObjectsReadPos;
+        [FieldOffset(336)] public long RecordsRead;
     }
 }

@@ -165,14 +165,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
 
         long size = RecordLayout.HeaderSize + payloadSize;
         long excess = 0;
-        if (size > buffer.MaxRecordSize)
-        {
-            excess = size - buffer.MaxRecordSize;
-            size = buffer.MaxRecordSize;
-            // strings and caller-formatted text can be cut; fixed-size values cannot: a record whose fixed part alone
-            // exceeds the limit is refused (counted as a logging error) rather than written past its claim
-            if (RecordLayout.HeaderSize + template.MinPayloadSize > size) return TooLarge(buffer, template);
-        }
+        if (size > buffer.MaxRecordSize && (excess = Oversize(buffer, template, ref size)) < 0) return default;
         byte* p = buffer.Claim(RecordLayout.Align((int)size), (int)level);
         if (p == null) return default; // dropped by the backpressure strategy, or the pipeline stopped: counted where it happened
 
@@ -204,13 +197,20 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         return objects;
     }
 
+    /// <summary>
+    /// A record larger than the ring allows: cut it to the limit and return the excess its strings must shed. Strings and
+    /// caller-formatted text can be cut; fixed-size values cannot: a record whose fixed part alone exceeds the limit is
+    /// refused (-1, counted as a logging error) rather than written past its claim.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private RecordWriter TooLarge(ThreadBuffer buffer, LogTemplate template)
+    private long Oversize(ThreadBuffer buffer, LogTemplate template, ref long size)
     {
-        buffer.ExitRecord();
+        long excess = size - buffer.MaxRecordSize;
+        size = buffer.MaxRecordSize;
+        if (RecordLayout.HeaderSize + template.MinPayloadSize <= size) return excess;
         OnLoggingError(new InvalidOperationException(
             $"A record of {template.Method} was refused: its fixed-size arguments need {RecordLayout.HeaderSize + template.MinPayloadSize} bytes, more than half the thread's buffer ({buffer.MaxRecordSize} bytes); raise BufferSize."));
-        return default;
+        return -1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
