@@ -73,6 +73,9 @@ public sealed class LogBatch
         return (LogLevel)_levels[index];
     }
 
+    /// <summary>The end offsets of the records, in order (for writers inside the assembly that copy them in bulk).</summary>
+    internal ReadOnlySpan<int> RecordEnds => _ends.AsSpan(0, Records);
+
     /// <summary>Index of a stage that must not receive this batch (an error record about that writer), or -1.</summary>
     internal int ExcludedStage = -1;
 

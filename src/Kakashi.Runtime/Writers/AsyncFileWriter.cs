@@ -136,17 +136,7 @@ public sealed class AsyncFileWriter : LogWriter
             WriteOut(pipe);
             if (pipe.Held + batch.Length > MaxHeld) throw new IOException($"{Name}: {pipe.PendingRecords} earlier records are still waiting for the file; this batch is refused.");
         }
-        var span = batch.Bytes.Span;
-        var dest = pipe.GetSpan(span.Length);
-        int start = 0;
-        for (int i = 0; i < batch.Count; i++)
-        {
-            int end = batch.RecordEnd(i);
-            span[start..end].CopyTo(dest[start..]);
-            pipe.Advance(end - start);
-            pipe.EndRecord();
-            start = end;
-        }
+        pipe.Append(batch.Bytes.Span, batch.RecordEnds);
         // the batch is taken: from here a failure to write it keeps it buffered and is reported, never thrown (a retry would copy it twice)
         if (pipe.UnflushedBytes >= BatchSize || Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) TryWriteOut(pipe);
         return ValueTask.CompletedTask;

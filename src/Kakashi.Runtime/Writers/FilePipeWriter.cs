@@ -58,11 +58,19 @@ internal sealed class FilePipeWriter : PipeWriter
         _length += bytes;
     }
 
-    /// <summary>Ends a record at the current end of the buffered bytes.</summary>
-    public void EndRecord()
+    /// <summary>
+    /// Appends whole records: their bytes, and where each ends (<paramref name="ends"/>, offsets within
+    /// <paramref name="bytes"/>, the last one its length).
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> ends)
     {
-        if (_endsCount + _endsHead == _ends.Length) CompactEnds();
-        _ends[_endsHead + _endsCount++] = _length;
+        bytes.CopyTo(GetSpan(bytes.Length));
+        int origin = _length;
+        _length += bytes.Length;
+        MakeRoomForEnds(ends.Length);
+        var dest = _ends.AsSpan(_endsHead + _endsCount, ends.Length);
+        for (int i = 0; i < ends.Length; i++) dest[i] = origin + ends[i];
+        _endsCount += ends.Length;
         _recordStart = _length;
     }
 
@@ -107,14 +115,15 @@ internal sealed class FilePipeWriter : PipeWriter
         for (int i = 0; i < _endsCount; i++) _ends[_endsHead + i] -= from;
     }
 
-    private void CompactEnds()
+    private void MakeRoomForEnds(int more)
     {
+        if (_endsHead + _endsCount + more <= _ends.Length) return;
         if (_endsHead > 0)
         {
             Array.Copy(_ends, _endsHead, _ends, 0, _endsCount);
             _endsHead = 0;
         }
-        if (_endsCount == _ends.Length) Array.Resize(ref _ends, _ends.Length * 2);
+        if (_endsCount + more > _ends.Length) Array.Resize(ref _ends, Math.Max(_ends.Length * 2, _endsCount + more));
     }
 
     /// <summary>
