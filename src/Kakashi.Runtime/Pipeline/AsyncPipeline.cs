@@ -159,14 +159,20 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     {
         var buffer = t_buffer;
         if (buffer is null || buffer.Pipeline != this) buffer = GetThreadBufferSlow();
-        if (buffer is null) return Reject();
-        buffer.EnterRecord(); // before the accepting check: shutdown waits for records begun while it was still accepting
-        if (!_accepting) return Reject(buffer);
+        // the mark goes before the accepting check: shutdown waits for records begun while it was still accepting
+        if (buffer is null || !EnterRecord(buffer)) return Reject(buffer);
 
-        long size = RecordLayout.HeaderSize + payloadSize;
-        long excess = 0;
-        if (size > buffer.MaxRecordSize && (excess = Oversize(buffer, template, ref size)) < 0) return default;
-        byte* p = buffer.Claim(RecordLayout.Align((int)size), (int)level);
+        // the fast path stays in 32-bit arithmetic, and nothing here takes a local's address (the JIT then keeps the sizes
+        // and the returned writer in registers); a payload past the limit, however large (sizes are 64-bit), is cut in Oversize
+        int size = RecordLayout.HeaderSize + (int)payloadSize;
+        int excess = 0;
+        if ((ulong)payloadSize > (ulong)(buffer.MaxRecordSize - RecordLayout.HeaderSize))
+        {
+            excess = Oversize(buffer, template, payloadSize);
+            if (excess < 0) return default;
+            size = buffer.MaxRecordSize;
+        }
+        byte* p = buffer.Claim(RecordLayout.Align(size), (int)level);
         if (p == null) return default; // dropped by the backpressure strategy, or the pipeline stopped: counted where it happened
 
         Unsafe.WriteUnaligned(p + RecordLayout.TemplateIdOffset, template.Id);
@@ -198,23 +204,34 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// A record larger than the ring allows: cut it to the limit and return the excess its strings must shed. Strings and
-    /// caller-formatted text can be cut; fixed-size values cannot: a record whose fixed part alone exceeds the limit is
-    /// refused (-1, counted as a logging error) rather than written past its claim.
+    /// A record larger than the ring allows: cut it to the limit and return the excess its strings must shed (saturated at
+    /// int.MaxValue: see <see cref="RecordWriter"/>). Strings and caller-formatted text can be cut; fixed-size values cannot:
+    /// a record whose fixed part alone exceeds the limit is refused (-1, counted as a logging error) rather than written
+    /// past its claim.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long Oversize(ThreadBuffer buffer, LogTemplate template, ref long size)
+    private int Oversize(ThreadBuffer buffer, LogTemplate template, long payloadSize)
     {
-        long excess = size - buffer.MaxRecordSize;
-        size = buffer.MaxRecordSize;
-        if (RecordLayout.HeaderSize + template.MinPayloadSize <= size) return excess;
-        OnLoggingError(new InvalidOperationException(
-            $"A record of {template.Method} was refused: its fixed-size arguments need {RecordLayout.HeaderSize + template.MinPayloadSize} bytes, more than half the thread's buffer ({buffer.MaxRecordSize} bytes); raise BufferSize."));
-        return -1;
+        int size = buffer.MaxRecordSize;
+        if (payloadSize < 0 || RecordLayout.HeaderSize + template.MinPayloadSize > size)
+        {
+            OnLoggingError(new InvalidOperationException(
+                $"A record of {template.Method} was refused: its fixed-size arguments need {RecordLayout.HeaderSize + template.MinPayloadSize} bytes, more than half the thread's buffer ({buffer.MaxRecordSize} bytes); raise BufferSize."));
+            return -1;
+        }
+        long excess = RecordLayout.HeaderSize + payloadSize - size;
+        return excess < int.MaxValue ? (int)excess : int.MaxValue;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool EnterRecord(ThreadBuffer buffer)
+    {
+        buffer.EnterRecord();
+        return _accepting;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private RecordWriter Reject(ThreadBuffer? buffer = null)
+    private RecordWriter Reject(ThreadBuffer? buffer)
     {
         buffer?.ExitRecord();
         CountRejected();
