@@ -35,7 +35,7 @@ internal sealed unsafe class Drain
     private readonly ClockConverter _clock = new();
     private readonly WriterStage[] _stages;
     private readonly BatchPool _pool;
-    private readonly BatchWriter _chunks;
+    private readonly BatchWriter _batches;
     private readonly Thread _thread;
     private readonly ConcurrentQueue<FlushRequest> _flushRequests = new();
     private readonly ConcurrentQueue<(WriterStage Stage, Exception Error)> _problems = new();
@@ -94,7 +94,7 @@ internal sealed unsafe class Drain
         foreach (var w in writers) largestStage = Math.Max(largestStage, w.QueueLimit ?? 0);
         int needed = (int)Math.Min(256, largestStage / LogBatch.DefaultSize + 2);
         _pool = new BatchPool(LogBatch.DefaultSize, max: needed, prefill: needed);
-        _chunks = new BatchWriter(_pool.Rent());
+        _batches = new BatchWriter(_pool.Rent());
         _stages = new WriterStage[writers.Length];
         for (int i = 0; i < writers.Length; i++)
             _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider);
@@ -425,8 +425,8 @@ internal sealed unsafe class Drain
         int filling = Stopwatch.GetElapsedTime(_lastBufferWarning) >= TimeSpan.FromSeconds(1) ? FillingRing(buffers, k, limits) : -1;
         long fillingBytes = filling >= 0 ? limits[filling] - buffers[filling].ReadPos : 0;
 
-        var output = new Utf8Writer(_chunks);
-        _origin = _chunks.Current.Length;
+        var output = new Utf8Writer(_batches);
+        _origin = _batches.Current.Length;
         int max = _config.MaxBatchRecords;
         int count = 0;
         while (count < max)
@@ -453,8 +453,8 @@ internal sealed unsafe class Drain
                 output.Commit();
                 Release(buffers, k); // give the space back before a stage may hold the drain
                 Seal();
-                output = new Utf8Writer(_chunks);
-                _origin = _chunks.Current.Length;
+                output = new Utf8Writer(_batches);
+                _origin = _batches.Current.Length;
                 // while a stage held the drain, it may have skipped records for drop-oldest/priority callers
                 for (int i = 0; i < k; i++) heads[i] = Peek(buffers[i], limits[i]);
             }
@@ -467,34 +467,34 @@ internal sealed unsafe class Drain
         if (filling >= 0) WarnFilling(fillingBytes, buffers[filling].Capacity);
         // Hand a batch to the writers when it is worth a wake-up: big enough, or its first record has waited 1 ms.
         // (When the rings run dry the loop seals whatever there is before it waits.)
-        var current = _chunks.Current;
-        if (current.Length >= MinBatchBytes || Stopwatch.GetElapsedTime(_chunkStarted) >= MaxBatchDelay) Seal();
+        var current = _batches.Current;
+        if (current.Length >= MinBatchBytes || Stopwatch.GetElapsedTime(_batchStarted) >= MaxBatchDelay) Seal();
         return count;
     }
 
     private const int MinBatchBytes = 32 * 1024;
     private static readonly TimeSpan MaxBatchDelay = TimeSpan.FromMilliseconds(1);
-    private long _chunkStarted;
+    private long _batchStarted;
 
     /// <summary>Hands the current batch to every writer stage and starts a new one.</summary>
     private void Seal(int excludedStage = -1, bool isInternal = false)
     {
-        var chunk = _chunks.Current;
-        if (chunk.Length == 0) return;
-        chunk.ExcludedStage = excludedStage;
-        chunk.IsInternal = isInternal;
+        var batch = _batches.Current;
+        if (batch.Length == 0) return;
+        batch.ExcludedStage = excludedStage;
+        batch.IsInternal = isInternal;
         int receivers = excludedStage >= 0 ? _stages.Length - 1 : _stages.Length;
-        _chunks.Current = _pool.Rent();
+        _batches.Current = _pool.Rent();
         if (receivers == 0)
         {
-            _pool.Return(chunk);
+            _pool.Return(batch);
             return;
         }
-        _chunkStarted = Stopwatch.GetTimestamp();
-        chunk.SetReferences(receivers);
+        _batchStarted = Stopwatch.GetTimestamp();
+        batch.SetReferences(receivers);
         foreach (var stage in _stages)
         {
-            if (stage.Index != excludedStage) stage.Enqueue(chunk);
+            if (stage.Index != excludedStage) stage.Enqueue(batch);
         }
     }
 
@@ -638,7 +638,7 @@ internal sealed unsafe class Drain
                 ToStderr("formatter", e);
                 return RecordLayout.Align(length);
             }
-            _chunks.Current.AddRecord((int)(_origin + output.Mark), record.Level);
+            _batches.Current.AddRecord((int)(_origin + output.Mark), record.Level);
         }
         catch (Exception e)
         {
@@ -757,7 +757,7 @@ internal sealed unsafe class Drain
     private void WriteInternal(LogTemplate template, KakashiLogger logger, LogLevel level, ReadOnlySpan<object?> objects, int excludedStage)
     {
         Seal(); // the pipeline's record goes in a batch of its own (it may skip one writer)
-        var output = new Utf8Writer(_chunks);
+        var output = new Utf8Writer(_batches);
         try
         {
             long raw = KakashiClock.GetTimestamp();
@@ -773,7 +773,7 @@ internal sealed unsafe class Drain
                 throw;
             }
             output.Commit();
-            _chunks.Current.AddRecord(_chunks.Current.Length, level);
+            _batches.Current.AddRecord(_batches.Current.Length, level);
         }
         catch (Exception e)
         {
