@@ -63,6 +63,24 @@ public class ReliabilityTests
 
     private static string NewFolder() => Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>A fresh folder under the temp folder, deleted (with what the test left in it) on dispose.</summary>
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = NewFolder();
+
+        public void Dispose()
+        {
+            try
+            {
+                if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still held open: the OS cleans the temp folder eventually
+            }
+        }
+    }
+
     private static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
 
     private static async Task WaitUntil(Func<bool> condition, int seconds = 30)
@@ -80,28 +98,22 @@ public class ReliabilityTests
     [Fact]
     public async Task Two_strings_whose_sizes_overflow_an_int_are_truncated_not_a_crash()
     {
-        string folder = NewFolder();
+        using var temp = new TempFolder();
+        string folder = temp.Path;
         string log = Path.Combine(folder, "huge.log");
-        try
-        {
-            var start = new ProcessStartInfo("dotnet", [ProbePath, log, "0", "huge"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var process = Process.Start(start)!;
-            string stdout = await process.StandardOutput.ReadToEndAsync();
-            string stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {stderr}"); // 139 (SIGSEGV) before the fix
-            Assert.Contains("truncated=1", stdout);
-            var lines = File.ReadAllLines(log);
-            Assert.Equal(2, lines.Length);
-            Assert.StartsWith("Two ", lines[0]);
-            Assert.Contains("…[truncated]", lines[0]);
-            Assert.True(lines[0].Length < 1024 * 1024, "cut to the ring's half (1 MiB buffer)");
-            Assert.Equal("record 1", lines[1]);
-        }
-        finally
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
+        var start = new ProcessStartInfo("dotnet", [ProbePath, log, "0", "huge"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        string stdout = await process.StandardOutput.ReadToEndAsync();
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {stderr}"); // 139 (SIGSEGV) before the fix
+        Assert.Contains("truncated=1", stdout);
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("Two ", lines[0]);
+        Assert.Contains("…[truncated]", lines[0]);
+        Assert.True(lines[0].Length < 1024 * 1024, "cut to the ring's half (1 MiB buffer)");
+        Assert.Equal("record 1", lines[1]);
     }
 
     // 2, 3 -------------------------------------------------------------------------------------------------------------
@@ -301,88 +313,70 @@ public class ReliabilityTests
     [Fact]
     public async Task Two_writers_on_one_file_append_every_record()
     {
-        string folder = NewFolder();
+        using var temp = new TempFolder();
+        string folder = temp.Path;
         string path = Path.Combine(folder, "shared.log");
-        try
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
         {
-            var pipeline = new AsyncPipeline(new AsyncPipelineConfig
-            {
-                Formatter = new TextFormatter("{Message}{NewLine}"),
-                Writers = [new AsyncFileWriter(path) { BatchSize = 8192 }, new AsyncFileWriter(path) { BatchSize = 8192 }],
-                FlushOnProcessExit = false,
-            });
-            var logger = pipeline.CreateLogger("App");
-            for (int i = 0; i < 200_000; i++) logger.Mark(i);
-            await pipeline.DisposeAsync();
-            var all = File.ReadAllLines(path);
-            var lines = all.Where(l => l.StartsWith("MARK ", StringComparison.Ordinal)).ToArray();
-            Assert.Equal(400_000, lines.Length); // 200,001 lines before the fix
-            Assert.All(TempLog.AppLines(all), l => Assert.StartsWith("MARK ", l)); // nothing torn or glued
-            Assert.Equal(400_000, pipeline.GetMetrics().Writers.Sum(w => w.Written));
-        }
-        finally
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            Writers = [new AsyncFileWriter(path) { BatchSize = 8192 }, new AsyncFileWriter(path) { BatchSize = 8192 }],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        for (int i = 0; i < 200_000; i++) logger.Mark(i);
+        await pipeline.DisposeAsync();
+        var all = File.ReadAllLines(path);
+        var lines = all.Where(l => l.StartsWith("MARK ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(400_000, lines.Length); // 200,001 lines before the fix
+        Assert.All(TempLog.AppLines(all), l => Assert.StartsWith("MARK ", l)); // nothing torn or glued
+        Assert.Equal(400_000, pipeline.GetMetrics().Writers.Sum(w => w.Written));
     }
 
     [Fact]
     public async Task Two_processes_append_to_one_file_without_losing_lines()
     {
-        string folder = NewFolder();
+        using var temp = new TempFolder();
+        string folder = temp.Path;
         string path = Path.Combine(folder, "shared.log");
         Directory.CreateDirectory(folder);
-        try
+        var a = Process.Start(new ProcessStartInfo("dotnet", [ProbePath, path, "100000", "append", "A"]))!;
+        var b = Process.Start(new ProcessStartInfo("dotnet", [ProbePath, path, "100000", "append", "B"]))!;
+        await Task.WhenAll(a.WaitForExitAsync(), b.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(0, b.ExitCode);
+        var lines = TempLog.AppLines(File.ReadAllLines(path)); // without the pipelines' own buffer warnings
+        Assert.Equal(200_000, lines.Length); // process 1 lost everything before the fix
+        foreach (string prefix in new[] { "A", "B" })
         {
-            var a = Process.Start(new ProcessStartInfo("dotnet", [ProbePath, path, "100000", "append", "A"]))!;
-            var b = Process.Start(new ProcessStartInfo("dotnet", [ProbePath, path, "100000", "append", "B"]))!;
-            await Task.WhenAll(a.WaitForExitAsync(), b.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(120));
-            Assert.Equal(0, a.ExitCode);
-            Assert.Equal(0, b.ExitCode);
-            var lines = TempLog.AppLines(File.ReadAllLines(path)); // without the pipelines' own buffer warnings
-            Assert.Equal(200_000, lines.Length); // process 1 lost everything before the fix
-            foreach (string prefix in new[] { "A", "B" })
-            {
-                var mine = lines.Where(l => l.StartsWith(prefix + " ", StringComparison.Ordinal)).Select(l => int.Parse(l.AsSpan(2), CultureInfo.InvariantCulture)).ToList();
-                Assert.Equal(Enumerable.Range(0, 100_000), mine);
-            }
-            a.Dispose();
-            b.Dispose();
+            var mine = lines.Where(l => l.StartsWith(prefix + " ", StringComparison.Ordinal)).Select(l => int.Parse(l.AsSpan(2), CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(Enumerable.Range(0, 100_000), mine);
         }
-        finally
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
+        a.Dispose();
+        b.Dispose();
     }
 
     [Fact]
     public async Task A_file_truncated_while_logging_is_continued_at_its_new_end_without_a_hole()
     {
-        string folder = NewFolder();
+        using var temp = new TempFolder();
+        string folder = temp.Path;
         string path = Path.Combine(folder, "truncated.log");
-        try
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
         {
-            var pipeline = new AsyncPipeline(new AsyncPipelineConfig
-            {
-                Formatter = new TextFormatter("{Message}{NewLine}"),
-                Writers = [new AsyncFileWriter(path) { BatchSize = 8192 }],
-                FlushOnProcessExit = false,
-            });
-            var logger = pipeline.CreateLogger("App");
-            for (int i = 0; i < 50_000; i++) logger.Mark(i);
-            await pipeline.FlushAllAsync();
-            using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) truncate.SetLength(0); // copytruncate
-            for (int i = 50_000; i < 60_000; i++) logger.Mark(i);
-            await pipeline.DisposeAsync();
-            var bytes = File.ReadAllBytes(path);
-            Assert.DoesNotContain((byte)0, bytes); // 88,890 NUL bytes before the fix
-            var lines = Encoding.UTF8.GetString(bytes).TrimEnd('\n').Split('\n');
-            Assert.Equal(Enumerable.Range(50_000, 10_000).Select(i => $"MARK {i}"), lines);
-        }
-        finally
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            Writers = [new AsyncFileWriter(path) { BatchSize = 8192 }],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        for (int i = 0; i < 50_000; i++) logger.Mark(i);
+        await pipeline.FlushAllAsync();
+        using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) truncate.SetLength(0); // copytruncate
+        for (int i = 50_000; i < 60_000; i++) logger.Mark(i);
+        await pipeline.DisposeAsync();
+        var bytes = File.ReadAllBytes(path);
+        Assert.DoesNotContain((byte)0, bytes); // 88,890 NUL bytes before the fix
+        var lines = Encoding.UTF8.GetString(bytes).TrimEnd('\n').Split('\n');
+        Assert.Equal(Enumerable.Range(50_000, 10_000).Select(i => $"MARK {i}"), lines);
     }
 
     // 6 ----------------------------------------------------------------------------------------------------------------
@@ -651,25 +645,19 @@ public class ReliabilityTests
     public async Task New_files_are_created_0640_and_the_mode_is_configurable()
     {
         if (!OperatingSystem.IsLinux()) return;
-        string folder = NewFolder();
-        try
+        using var temp = new TempFolder();
+        string folder = temp.Path;
+        string a = Path.Combine(folder, "a.log"), b = Path.Combine(folder, "b.log");
+        await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig
         {
-            string a = Path.Combine(folder, "a.log"), b = Path.Combine(folder, "b.log");
-            await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig
-            {
-                Writers = [new AsyncFileWriter(a), new AsyncFileWriter(b) { UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }],
-                FlushOnProcessExit = false,
-            }))
-            {
-                pipeline.CreateLogger("App").Mark(1);
-            }
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(a));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(b));
-        }
-        finally
+            Writers = [new AsyncFileWriter(a), new AsyncFileWriter(b) { UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }],
+            FlushOnProcessExit = false,
+        }))
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            pipeline.CreateLogger("App").Mark(1);
         }
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(a));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(b));
     }
 
     [Fact]
