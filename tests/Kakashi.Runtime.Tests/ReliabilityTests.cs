@@ -490,6 +490,36 @@ public class ReliabilityTests
         }
     }
 
+    [Fact]
+    public async Task Shutdown_finishes_within_its_timeout_behind_a_blocking_writer_stuck_inside_a_long_write_timeout()
+    {
+        // Block policy, a write that never returns, and a WriteTimeout (1 h) far past the shutdown timeout: the full stage
+        // holds the drain until shutdown is overdue, then drops (counted) so the final drain and the other writers finish
+        var stuck = new PlainWriter { Hang = true, Backpressure = DropStrategy.Block, WriteTimeout = TimeSpan.FromHours(1), QueueLimit = 64 * 1024 };
+        var good = new TestWriter("good");
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            Writers = [good, stuck],
+            ShutdownTimeout = TimeSpan.FromMilliseconds(500),
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        var producer = Task.Run(() =>
+        {
+            for (int i = 0; i < 100_000 && pipeline.IsAccepting; i++) logger.Mark(i);
+        });
+        await Task.Delay(300);
+        var clock = Stopwatch.StartNew();
+        await pipeline.DisposeAsync();
+        await producer;
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"shutdown took {clock.Elapsed}");
+        var m = pipeline.GetMetrics();
+        Assert.Equal(0, m.LogsQueued); // the final drain finished
+        Assert.Equal(m.LogsAccepted, m.Writers[0].Written); // the good writer got every record
+        Assert.Equal(m.LogsAccepted, good.Lines.Count(l => l.StartsWith("MARK", StringComparison.Ordinal)));
+    }
+
     // 8, 9 -------------------------------------------------------------------------------------------------------------
 
     [Theory]
@@ -589,6 +619,7 @@ public class ReliabilityTests
             Assert.Equal(0, m.LogsLost);
             Assert.Equal(m.LogsAccepted, lines.Count); // every accepted record was written
             Assert.Equal(m.LogsAccepted, m.Writers[0].Written);
+            Assert.Equal(m.LogsAccepted, m.LogsProcessed + m.LogsFiltered + m.LogsDropped + m.LogsQueued + m.LogsLost);
             for (int t = 0; t < threads.Length; t++)
             {
                 // each thread's records are its whole sequence from 0, in order, with nothing missing at the tail
@@ -696,4 +727,41 @@ public static partial class DiskLog
 {
     [KakashiLog(LogLevel.Information, "L{Id} {Pad}")]
     public static partial void Line(this KakashiLogger logger, int id, string pad);
+}
+
+/// <summary>What the generated code does, by hand, so a test can hold a record open across a shutdown.</summary>
+public class LostAtShutdownTests
+{
+    private static readonly Kakashi.Templates.LogTemplate Template = new(
+        "LostAtShutdownTests.Value", LogLevel.Information, 0, null, "Value {V}",
+        [Kakashi.Templates.TemplateSegment.Literal("Value "), Kakashi.Templates.TemplateSegment.Hole("V", 0)],
+        [new Kakashi.Templates.TemplateArg("v", Kakashi.Templates.ArgCodecs.Utf8Formattable<int>())]);
+
+    [Fact]
+    public void A_record_still_open_when_shutdown_gives_up_on_it_is_counted_lost_not_dropped_silently()
+    {
+        var writer = new TestWriter();
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            Writers = [writer],
+            ShutdownTimeout = TimeSpan.FromMilliseconds(200),
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        logger.Mark(1);
+        // a thread inside a logging call (claimed, not yet published) when shutdown begins, and kept there past the timeout
+        var record = logger.BeginRecord(Template, LogLevel.Information, sizeof(int));
+        Assert.True(record.IsActive);
+        var clock = Stopwatch.StartNew();
+        pipeline.Dispose(); // waits for the open record up to ShutdownTimeout, then gives up on it
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(150), $"shutdown did not wait for the open record ({clock.Elapsed})");
+        record.Write(7);
+        record.Commit(); // published after the drain ended: nobody will write it
+        var m = pipeline.GetMetrics();
+        Assert.Equal(2, m.LogsAccepted);
+        Assert.Equal(1, m.LogsLost);
+        Assert.Equal(["MARK 1"], writer.Lines.Where(l => l.StartsWith("MARK", StringComparison.Ordinal)));
+        Assert.Equal(m.LogsAccepted, m.LogsProcessed + m.LogsFiltered + m.LogsDropped + m.LogsQueued + m.LogsLost);
+    }
 }

@@ -7,7 +7,7 @@ namespace Kakashi;
 /// <summary>How the drain thread waits when every ring buffer is empty.</summary>
 public enum DrainWaitStrategy
 {
-    /// <summary>Spin, then yield, then sleep 1 ms, then park up to 5 ms at a time: lowest idle CPU (&lt; 1 %). Default.</summary>
+    /// <summary>Spin, then yield, then sleep 1 ms, then park up to 5 ms at a time (20 ms after a quarter second of idleness): lowest idle CPU (&lt; 1 %). Default.</summary>
     Park,
     /// <summary>Sleep 1 ms between polls.</summary>
     Sleep,

@@ -72,7 +72,7 @@ public sealed class AsyncMetrics
     /// <summary>
     /// Records accepted that will never be written because the pipeline shut down first: published by a thread that was
     /// inside a logging call for longer than <see cref="AsyncPipelineConfig.ShutdownTimeout"/> after shutdown began. With
-    /// <see cref="LogsQueued"/>: <c>LogsAccepted = LogsProcessed + LogsFiltered + LogsDropped + unformattable + LogsQueued + LogsLost</c>.
+    /// <see cref="LogsQueued"/>: <c>LogsAccepted = LogsProcessed + LogsFiltered + LogsDropped + LogsQueued + LogsLost</c> (records a formatter failed on are in <see cref="LogsProcessed"/>).
     /// </summary>
     public long LogsLost { get; init; }
 

@@ -155,7 +155,7 @@ internal sealed class WriterStage
                     Push(batch);
                     break;
                 }
-                var policy = Impaired ? DropStrategy.DropNewest : _writer.Backpressure;
+                var policy = Impaired || _drain.ShutdownOverdue ? DropStrategy.DropNewest : _writer.Backpressure;
                 if (policy == DropStrategy.DropNewest)
                 {
                     if (batch.IsInternal)
