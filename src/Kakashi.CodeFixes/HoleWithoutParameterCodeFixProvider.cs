@@ -1,3 +1,4 @@
+using Kakashi.Shared;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;

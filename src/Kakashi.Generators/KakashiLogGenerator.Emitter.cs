@@ -73,7 +73,7 @@ public sealed partial class KakashiLogGenerator
         private static void EmitTemplate(StringBuilder sb, int indent, LogMethodSpec spec, string field)
         {
             string level = spec.Level >= 0 ? LevelName(spec.Level) : "null";
-            Line(sb, indent, $"private static readonly {Template} {field} = new {Template}(");
+            Line(sb, indent, $"private static readonly {Template} {field} = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new {Template}(");
             Line(sb, indent + 1, $"{Literal(spec.QualifiedName)}, {level}, {spec.EventId}, {(spec.EventName is null ? "null" : Literal(spec.EventName))}, {Literal(spec.Message)},");
             Line(sb, indent + 1, "new global::Kakashi.Templates.TemplateSegment[]");
             Line(sb, indent + 1, "{");
@@ -94,9 +94,24 @@ public sealed partial class KakashiLogGenerator
             Line(sb, indent + 1, "{");
             foreach (var arg in spec.Args)
             {
-                Line(sb, indent + 2, $"new global::Kakashi.Templates.TemplateArg({Literal(arg.Name)}, {arg.Codec}),");
+                Line(sb, indent + 2, TemplateArg(arg) + ",");
             }
-            Line(sb, indent + 1, "});");
+            Line(sb, indent + 1, "}));");
+        }
+
+        /// <summary>The runtime call that describes an argument: its wire type, or the factory that reads it from the type.</summary>
+        private static string TemplateArg(ArgSpec arg)
+        {
+            const string TemplateArgType = "global::Kakashi.Templates.TemplateArg";
+            var wire = arg.Wire;
+            if (wire.Type is not null)
+            {
+                string type = "global::Kakashi.Templates.ArgType." + wire.Type;
+                if (wire.Nullable) type += " | global::Kakashi.Templates.ArgType.Nullable";
+                return $"new {TemplateArgType}({Literal(arg.Name)}, {type})";
+            }
+            string nullable = wire.Nullable ? ", nullable: true" : "";
+            return $"{TemplateArgType}.{wire.Factory}<{wire.TypeArgument}>({Literal(arg.Name)}{nullable})";
         }
 
         /// <summary>Marks what the generator writes (the analyzers tell a generated implementation from a hand-written one by it).</summary>

@@ -1,3 +1,4 @@
+using Kakashi.Shared;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -97,7 +98,7 @@ public sealed partial class KakashiLogGenerator
                 bool usedByHole = Array.IndexOf(holeTargets, i) >= 0;
                 if (isLevel && !usedByHole) continue;
 
-                Classify(p.Type, compilation, exceptionType, out var encoding, out string? valueType, out string codec);
+                Classify(p.Type, compilation, exceptionType, out var encoding, out string? valueType, out ArgWire wire);
                 string source = isLevel ? "__level" : Escape(p.Name);
                 bool callerFormatted = encoding == ArgEncoding.Formatted || encoding == ArgEncoding.ToString;
                 int first = -1;
@@ -118,12 +119,12 @@ public sealed partial class KakashiLogGenerator
                     if (existing < 0)
                     {
                         existing = args.Count;
-                        args.Add(new ArgSpec(p.Name, source, encoding, valueType, codec, callerFormatted ? format : null));
+                        args.Add(new ArgSpec(p.Name, source, encoding, valueType, wire, callerFormatted ? format : null));
                     }
                     if (first < 0) first = existing;
                     argOfHole[h] = existing;
                 }
-                if (first < 0) args.Add(new ArgSpec(p.Name, source, encoding, valueType, codec, null));
+                if (first < 0) args.Add(new ArgSpec(p.Name, source, encoding, valueType, wire, null));
             }
 
             var segments = new List<SegmentSpec>();
@@ -283,14 +284,14 @@ public sealed partial class KakashiLogGenerator
             return -1;
         }
 
-        /// <summary>Chooses the encoding of a parameter type: raw bytes whenever possible, never boxing.</summary>
-        internal static void Classify(ITypeSymbol type, Compilation compilation, INamedTypeSymbol exceptionType, out ArgEncoding encoding, out string? valueType, out string codec)
+        /// <summary>Chooses the encoding of a parameter type (raw bytes whenever possible, never boxing) and its wire type.</summary>
+        internal static void Classify(ITypeSymbol type, Compilation compilation, INamedTypeSymbol exceptionType, out ArgEncoding encoding, out string? valueType, out ArgWire wire)
         {
             valueType = null;
             if (type.SpecialType == SpecialType.System_String)
             {
                 encoding = ArgEncoding.String;
-                codec = "global::Kakashi.Templates.ArgCodecs.String";
+                wire = ArgWire.Of("String");
                 return;
             }
             if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1
@@ -298,57 +299,87 @@ public sealed partial class KakashiLogGenerator
                 && (named.OriginalDefinition.ToDisplayString() == "System.ReadOnlySpan<T>" || named.OriginalDefinition.ToDisplayString() == "System.Span<T>"))
             {
                 encoding = ArgEncoding.Chars;
-                codec = "global::Kakashi.Templates.ArgCodecs.String";
+                wire = ArgWire.Of("String");
                 return;
             }
             if (InheritsFrom(type, exceptionType))
             {
                 encoding = ArgEncoding.Exception;
-                codec = "global::Kakashi.Templates.ArgCodecs.Exception";
+                wire = ArgWire.Of("Exception");
                 return;
             }
             if (type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T && type is INamedTypeSymbol nullable)
             {
                 var inner = nullable.TypeArguments[0];
-                string? innerCodec = UnmanagedCodec(inner, compilation);
-                if (innerCodec is not null)
+                var innerWire = UnmanagedWire(inner, compilation, nullable: true);
+                if (innerWire is not null)
                 {
                     encoding = ArgEncoding.Nullable;
                     valueType = inner.ToDisplayString(TypeFormat);
-                    codec = $"global::Kakashi.Templates.ArgCodecs.Nullable<{valueType}>({innerCodec})";
+                    wire = innerWire;
                     return;
                 }
             }
-            string? unmanaged = UnmanagedCodec(type, compilation);
+            var unmanaged = UnmanagedWire(type, compilation, nullable: false);
             if (unmanaged is not null)
             {
                 encoding = ArgEncoding.Unmanaged;
                 valueType = type.ToDisplayString(TypeFormat);
-                codec = unmanaged;
+                wire = unmanaged;
                 return;
             }
             var utf8 = compilation.GetTypeByMetadataName(KnownTypes.Utf8SpanFormattable);
             if (type.IsValueType && utf8 is not null && Implements(type, utf8))
             {
                 encoding = ArgEncoding.Formatted;
-                codec = "global::Kakashi.Templates.ArgCodecs.Utf8Text";
+                wire = ArgWire.Of("Utf8Text");
                 return;
             }
             encoding = ArgEncoding.ToString;
-            codec = "global::Kakashi.Templates.ArgCodecs.String";
+            wire = ArgWire.Of("String");
         }
 
-        private static string? UnmanagedCodec(ITypeSymbol type, Compilation compilation)
+        /// <summary>The BCL types that have a wire type of their own (the ArgType member of the same name).</summary>
+        private static readonly string[] WireTypes =
+        {
+            "System.Int128", "System.UInt128", "System.Half", "System.DateTime", "System.DateTimeOffset", "System.TimeSpan",
+            "System.DateOnly", "System.TimeOnly", "System.Guid",
+        };
+
+        private static ArgWire? UnmanagedWire(ITypeSymbol type, Compilation compilation, bool nullable)
         {
             if (!type.IsUnmanagedType || type is IPointerTypeSymbol || type is IFunctionPointerTypeSymbol || type.TypeKind == TypeKind.TypeParameter) return null;
             string name = type.ToDisplayString(TypeFormat);
-            if (type.SpecialType == SpecialType.System_Boolean) return "global::Kakashi.Templates.ArgCodecs.Boolean";
-            if (type.SpecialType == SpecialType.System_Char) return "global::Kakashi.Templates.ArgCodecs.Char";
-            if (type.TypeKind == TypeKind.Enum) return $"global::Kakashi.Templates.ArgCodecs.Enum<{name}>()";
+            if (type.TypeKind == TypeKind.Enum) return new ArgWire(null, "Enum", name, nullable);
+            string? builtIn = type.SpecialType switch
+            {
+                SpecialType.System_Boolean => "Boolean",
+                SpecialType.System_Char => "Char",
+                SpecialType.System_SByte => "SByte",
+                SpecialType.System_Byte => "Byte",
+                SpecialType.System_Int16 => "Int16",
+                SpecialType.System_UInt16 => "UInt16",
+                SpecialType.System_Int32 => "Int32",
+                SpecialType.System_UInt32 => "UInt32",
+                SpecialType.System_Int64 => "Int64",
+                SpecialType.System_UInt64 => "UInt64",
+                SpecialType.System_Single => "Single",
+                SpecialType.System_Double => "Double",
+                SpecialType.System_Decimal => "Decimal",
+                SpecialType.System_DateTime => "DateTime",
+                _ => null,
+            };
+            if (builtIn is null)
+            {
+                string metadataName = type.ContainingNamespace?.ToDisplayString() + "." + type.MetadataName;
+                if (System.Array.IndexOf(WireTypes, metadataName) >= 0) builtIn = type.MetadataName;
+            }
+            if (builtIn is not null) return new ArgWire(builtIn, null, null, nullable);
+            // a user value type: copied raw, formatted where its type is loaded
             var utf8 = compilation.GetTypeByMetadataName(KnownTypes.Utf8SpanFormattable);
-            if (utf8 is not null && Implements(type, utf8)) return $"global::Kakashi.Templates.ArgCodecs.Utf8Formattable<{name}>()";
+            if (utf8 is not null && Implements(type, utf8)) return new ArgWire(null, "Formattable", name, nullable);
             var span = compilation.GetTypeByMetadataName(KnownTypes.SpanFormattable);
-            if (span is not null && Implements(type, span)) return $"global::Kakashi.Templates.ArgCodecs.SpanFormattable<{name}>()";
+            if (span is not null && Implements(type, span)) return new ArgWire(null, "SpanFormattable", name, nullable);
             return null;
         }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Kakashi.Buffers;
 using Kakashi.Templates;
 using Microsoft.Extensions.Logging;
@@ -18,19 +17,19 @@ public sealed class KakashiLogger
     internal readonly AsyncPipeline _pipeline;
     internal readonly int _id;
 
-    internal KakashiLogger(AsyncPipeline pipeline, int id, string category, LogLevel minLevel)
+    internal KakashiLogger(AsyncPipeline pipeline, LogCategory category, LogLevel minLevel)
     {
         _pipeline = pipeline;
-        _id = id;
-        Category = category;
-        CategoryUtf8 = Encoding.UTF8.GetBytes(Formatting.TextEscaping.EscapeControl(category)); // a category can never forge a line
+        _id = category.Id;
+        CategoryInfo = category;
         _minLevel = (int)minLevel;
     }
 
     /// <summary>The category written with each record of this logger (control characters in it are written escaped).</summary>
-    public string Category { get; }
+    public string Category => CategoryInfo.Name;
 
-    internal byte[] CategoryUtf8 { get; }
+    /// <summary>The category as data: the id records carry and the name.</summary>
+    public LogCategory CategoryInfo { get; }
 
     /// <summary>The pipeline this logger writes to.</summary>
     public AsyncPipeline Pipeline => _pipeline;

@@ -1,3 +1,4 @@
+using Kakashi.Shared;
 using System.Linq;
 
 namespace Kakashi.Generators.Tests;

@@ -18,7 +18,8 @@ public class MetricsTests
         {
             Name = "truth",
             Formatter = new TextFormatter("{Category}|{Message}{NewLine}"),
-            Writers = [writer, new AsyncMetricsWriter()],
+            Writers = [writer],
+            Observers = [new AsyncMetricsWriter()],
             FlushOnProcessExit = false,
         });
         var logger = pipeline.CreateLogger("App");
@@ -31,11 +32,11 @@ public class MetricsTests
         Assert.Equal(1010, m.LogsProcessed);
         Assert.Equal(0, m.LogsDropped);
         Assert.Equal(1010, writer.Lines.Count(l => l.StartsWith("App|", StringComparison.Ordinal)));
-        Assert.Equal(2, m.Writers.Count);
+        Assert.Single(m.Writers);
         Assert.All(m.Writers, w => Assert.Equal(1010, w.Written));
         Assert.Equal(BreakerState.Closed, m.Writers[0].BreakerState);
         Assert.True(m.BufferCapacity >= 1 << 20);
-        var metricsWriter = (AsyncMetricsWriter)pipeline.Config.Writers[1];
+        var metricsWriter = (AsyncMetricsWriter)pipeline.Config.Observers[0];
         Assert.Equal(1000, metricsWriter.Count(LogLevel.Information));
         Assert.Equal(10, metricsWriter.Count(LogLevel.Error));
     }
@@ -67,7 +68,8 @@ public class MetricsTests
         {
             Name = "meter-test",
             Formatter = new TextFormatter("{Message}{NewLine}"),
-            Writers = [writer, new AsyncMetricsWriter()],
+            Writers = [writer],
+            Observers = [new AsyncMetricsWriter()],
             FlushOnProcessExit = false,
         }))
         {

@@ -732,10 +732,10 @@ public static partial class DiskLog
 /// <summary>What the generated code does, by hand, so a test can hold a record open across a shutdown.</summary>
 public class LostAtShutdownTests
 {
-    private static readonly Kakashi.Templates.LogTemplate Template = new(
+    private static readonly Kakashi.Templates.LogTemplate Template = Kakashi.Templates.TemplateRegistry.Shared.Register(new(
         "LostAtShutdownTests.Value", LogLevel.Information, 0, null, "Value {V}",
         [Kakashi.Templates.TemplateSegment.Literal("Value "), Kakashi.Templates.TemplateSegment.Hole("V", 0)],
-        [new Kakashi.Templates.TemplateArg("v", Kakashi.Templates.ArgCodecs.Utf8Formattable<int>())]);
+        [new Kakashi.Templates.TemplateArg("v", Kakashi.Templates.ArgType.Int32)]));
 
     [Fact]
     public void A_record_still_open_when_shutdown_gives_up_on_it_is_counted_lost_not_dropped_silently()

@@ -272,7 +272,7 @@ public static class BackpressureHarness
 
     /// <summary>The calling thread's ring in <paramref name="pipeline"/> (null if the pipeline's internals changed shape).</summary>
     private static ThreadBuffer? CurrentRing(AsyncPipeline pipeline)
-        => s_threadBuffer?.GetValue(null) is ThreadBuffer ring && ring.Pipeline == pipeline ? ring : null;
+        => s_threadBuffer?.GetValue(null) is ThreadBuffer ring && (object)ring.Host == pipeline ? ring : null;
 
     public static int Child(Cli cli)
     {

@@ -1,3 +1,5 @@
+using Kakashi.Shared;
+using L = Kakashi.Shared.ConfigurationLimits;
 using System.Collections.Generic;
 
 namespace Kakashi.Generators.Analyzers;
@@ -47,33 +49,33 @@ internal sealed class PropertyRule
 /// </summary>
 internal static class ConfigurationRules
 {
-    public const long MinBufferSize = 4 * 1024;
-    public const long MaxBufferSize = 1024 * 1024 * 1024;
-    public const long DefaultBufferSize = 1024 * 1024;
-    /// <summary>A flush interval above this is accepted but means records can sit unwritten for minutes.</summary>
-    public const long LargeFlushIntervalTicks = 60 * Format.TicksPerSecond;
+    // the ranges themselves live in src/Shared/ConfigurationLimits.cs, compiled into the runtime too
+    public const long MinBufferSize = L.MinBufferSize;
+    public const long MaxBufferSize = L.MaxBufferSize;
+    public const long DefaultBufferSize = L.DefaultBufferSize;
+    public const long LargeFlushIntervalTicks = L.LargeFlushIntervalTicks;
 
     public static readonly PropertyRule[] Properties =
     {
         new(KnownTypes.AsyncPipelineConfig, "BufferSize") { PowerOfTwo = true, Min = MinBufferSize, Max = MaxBufferSize },
-        new(KnownTypes.AsyncPipelineConfig, "ObjectSlots") { PowerOfTwo = true, Min = 16, Max = 1 << 20 },
-        new(KnownTypes.AsyncPipelineConfig, "MaxBatchRecords") { Min = 1 },
+        new(KnownTypes.AsyncPipelineConfig, "ObjectSlots") { PowerOfTwo = true, Min = L.MinObjectSlots, Max = L.MaxObjectSlots },
+        new(KnownTypes.AsyncPipelineConfig, "MaxBatchRecords") { Min = L.MinBatchRecords },
         new(KnownTypes.AsyncPipelineConfig, "MinLevel") { Min = 0, Max = 6 },
-        new(KnownTypes.AsyncPipelineConfig, "ShutdownTimeout") { MinTicks = 0, MinTicksExclusive = true },
-        new(KnownTypes.AsyncPipelineConfig, "FlushInterval") { MinTicks = 0, MinTicksExclusive = true, MaxTicks = 3600 * Format.TicksPerSecond, WarnAboveTicks = LargeFlushIntervalTicks },
+        new(KnownTypes.AsyncPipelineConfig, "ShutdownTimeout") { MinTicks = 0, MinTicksExclusive = true, MaxTicks = L.MaxIntervalTicks },
+        new(KnownTypes.AsyncPipelineConfig, "FlushInterval") { MinTicks = 0, MinTicksExclusive = true, MaxTicks = L.MaxIntervalTicks, WarnAboveTicks = LargeFlushIntervalTicks },
         new(KnownTypes.BackpressureConfig, "BufferSize") { PowerOfTwo = true, Min = MinBufferSize, Max = MaxBufferSize },
         new(KnownTypes.BackpressureConfig, "WarningThreshold") { Min = 1 },
         new(KnownTypes.BackpressureConfig, "DropThreshold") { Min = 1 },
-        new(KnownTypes.LogWriter, "QueueLimit") { Min = 64 * 1024 },
-        new(KnownTypes.LogWriter, "WriteTimeout") { MinTicks = 0, MinTicksExclusive = true },
-        new(KnownTypes.AsyncFileWriter, "BatchSize") { Min = 4 * 1024, Max = 64 * 1024 * 1024 },
+        new(KnownTypes.LogWriter, "QueueLimit") { Min = L.MinQueueLimit },
+        new(KnownTypes.LogWriter, "WriteTimeout") { MinTicks = 0, MinTicksExclusive = true, MaxTicks = L.MaxIntervalTicks },
+        new(KnownTypes.AsyncFileWriter, "BatchSize") { Min = L.MinFileBatchSize, Max = L.MaxFileBatchSize },
         new(KnownTypes.AsyncFileWriter, "FlushInterval") { MinTicks = 0, MinTicksExclusive = true, WarnAboveTicks = LargeFlushIntervalTicks },
         new(KnownTypes.AsyncFileWriter, "FsyncInterval") { MinTicks = 0, MinTicksExclusive = true, OnlyWhen = ("Fsync", 2) }, // FsyncPolicy.Interval
-        new(KnownTypes.RetryOptions, "MaxRetries") { Min = 0, Max = 100 },
+        new(KnownTypes.RetryOptions, "MaxRetries") { Min = 0, Max = L.MaxRetries },
         new(KnownTypes.RetryOptions, "InitialDelay") { MinTicks = 0 },
-        new(KnownTypes.CircuitBreakerOptions, "FailureThreshold") { Min = 2 },
-        new(KnownTypes.CircuitBreakerOptions, "BreakDuration") { MinTicks = 500 * Format.TicksPerMillisecond },
-        new(KnownTypes.CircuitBreakerOptions, "SamplingWindow") { MinTicks = 500 * Format.TicksPerMillisecond },
+        new(KnownTypes.CircuitBreakerOptions, "FailureThreshold") { Min = L.MinFailureThreshold, Max = L.MaxFailureThreshold },
+        new(KnownTypes.CircuitBreakerOptions, "BreakDuration") { MinTicks = L.MinBreakDurationTicks, MaxTicks = L.MaxBreakDurationTicks },
+        new(KnownTypes.CircuitBreakerOptions, "SamplingWindow") { MinTicks = L.MinBreakDurationTicks, MaxTicks = L.MaxBreakDurationTicks },
     };
 
     /// <summary>Types whose object creations get the cross-property checks (thresholds, limits, batch sizes, endpoints).</summary>
@@ -102,8 +104,8 @@ internal static class ConfigurationRules
 
 internal static class Format
 {
-    public const long TicksPerMillisecond = 10_000;
-    public const long TicksPerSecond = 1000 * TicksPerMillisecond;
+    public const long TicksPerMillisecond = L.TicksPerMillisecond;
+    public const long TicksPerSecond = L.TicksPerSecond;
 
     public static string Ticks(long ticks)
     {

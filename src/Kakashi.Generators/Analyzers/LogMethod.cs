@@ -1,3 +1,4 @@
+using Kakashi.Shared;
 using System;
 using System.Collections.Immutable;
 using System.Linq;

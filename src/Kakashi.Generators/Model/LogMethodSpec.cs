@@ -47,10 +47,20 @@ internal enum ArgEncoding
 internal sealed record ParameterSpec(string Name, string Type, string Prefix, bool PassToWriter);
 
 /// <summary>
-/// One argument in the record's payload, in order: which parameter it reads, how it is encoded and the codec the drain
-/// decodes it with. A value formatted on the calling thread appears once per distinct hole format.
+/// One argument in the record's payload, in order: which parameter it reads, how it is encoded and its wire type (data the
+/// runtime maps to a codec). A value formatted on the calling thread appears once per distinct hole format.
 /// </summary>
-internal sealed record ArgSpec(string Name, string Source, ArgEncoding Encoding, string? ValueType, string Codec, string? Format);
+internal sealed record ArgSpec(string Name, string Source, ArgEncoding Encoding, string? ValueType, ArgWire Wire, string? Format);
+
+/// <summary>
+/// An argument's wire type: a built-in <c>Kakashi.Templates.ArgType</c> member (<see cref="Type"/>), or, for enums and user
+/// value types, the <c>TemplateArg</c> factory that describes them from their type (<see cref="Factory"/>: Enum, Formattable,
+/// SpanFormattable; <see cref="TypeArgument"/>: the type).
+/// </summary>
+internal sealed record ArgWire(string? Type, string? Factory, string? TypeArgument, bool Nullable)
+{
+    public static ArgWire Of(string type) => new(type, null, null, false);
+}
 
 /// <summary>A template segment: literal text, or a hole bound to an argument index (index in <see cref="LogMethodSpec.Args"/>).</summary>
 internal sealed record SegmentSpec(bool IsLiteral, string Text, int ArgIndex, int Alignment, string? Format);

@@ -1,8 +1,9 @@
 namespace Kakashi.Buffers;
 
 /// <summary>
-/// The binary layout of one record in a ring buffer. This is the stable record format: the binary log and crash
-/// recovery persist it nearly verbatim, so fields only ever get added behind <see cref="HeaderSize"/>'s reserved room.
+/// The binary layout of one record in a ring buffer: record format version 1 (docs/record-format.md, byte by byte). The
+/// binary log and crash recovery persist it nearly verbatim; a reader checks <see cref="VersionOffset"/> and refuses a
+/// version it does not know. Future fields go in the reserved bytes (a reader of version 1 ignores them) or behind a new version.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -14,8 +15,10 @@ namespace Kakashi.Buffers;
 /// 20     4   ThreadId     managed thread id of the producer
 /// 24     1   Level        Microsoft.Extensions.Logging.LogLevel
 /// 25     1   Flags        <see cref="RecordFlags"/>
-/// 26     2   Objects      object slots taken (exceptions), consumed in order from the buffer's object ring
-/// 28     ... payload      the arguments in declaration order, each encoded by its codec (no type tags: the template knows the types)
+/// 26     2   Objects      object slots taken (scope, activity, exceptions), consumed in order from the buffer's object ring
+/// 28     1   Version      <see cref="FormatVersion"/>
+/// 29     3   Reserved     zero
+/// 32     ... payload      the arguments in declaration order, each encoded per its <see cref="Templates.ArgType"/> (no type tags: the template knows the types)
 /// </code>
 /// Records start at 64-byte (cache-line) aligned offsets, so the record being written never shares a line with one the drain reads; a record never wraps around the end of the ring.
 /// </remarks>
@@ -29,9 +32,13 @@ public static class RecordLayout
     public const int LevelOffset = 24;
     public const int FlagsOffset = 25;
     public const int ObjectsOffset = 26;
+    public const int VersionOffset = 28;
+
+    /// <summary>The record format version this Kakashi writes and reads.</summary>
+    public const byte FormatVersion = 1;
 
     /// <summary>Size of the fixed record header.</summary>
-    public const int HeaderSize = 28;
+    public const int HeaderSize = 32;
 
     /// <summary>Records are padded to this alignment.</summary>
     public const int Alignment = 64;
@@ -44,6 +51,9 @@ public static class RecordLayout
 
     /// <summary>Bit set in a string's length when the string was cut to fit the buffer.</summary>
     public const int TruncatedStringBit = 1 << 30;
+
+    /// <summary>Largest record a decoder accepts (half the largest ring).</summary>
+    public const int MaxDetachedRecord = 512 * 1024 * 1024;
 
     internal static int Align(int size) => (size + (Alignment - 1)) & ~(Alignment - 1);
 }

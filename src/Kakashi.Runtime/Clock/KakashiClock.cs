@@ -39,9 +39,8 @@ internal sealed class ClockConverter
 {
     private readonly long _baseRaw;
     private readonly long _baseStopwatch;
-    private long _anchorRaw;
-    private long _anchorUtcTicks;
-    private double _utcTicksPerRaw;
+    private readonly System.Threading.Lock _lock = new();
+    private ClockCalibration _calibration;
     private long _lastCalibration;
 
     public ClockConverter()
@@ -58,16 +57,29 @@ internal sealed class ClockConverter
         Recalibrate(force: true);
     }
 
+    /// <summary>The calibration in use (the owner thread reads it directly; others take a consistent copy).</summary>
+    public ClockCalibration Calibration
+    {
+        get
+        {
+            lock (_lock) return _calibration;
+        }
+    }
+
+    /// <summary>Bumped at every recalibration: a consumer that persists raw timestamps writes the new calibration when it changes.</summary>
+    public int Version { get; private set; }
+
     public void Recalibrate(bool force = false)
     {
         if (!force && Stopwatch.GetTimestamp() - _lastCalibration < Stopwatch.Frequency) return;
         var (raw, sw) = ReadPair();
         long utc = DateTime.UtcNow.Ticks;
-        _utcTicksPerRaw = KakashiClock.IsTsc
+        double rate = KakashiClock.IsTsc
             ? (sw - _baseStopwatch) * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency) / Math.Max(1, raw - _baseRaw)
             : TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency;
-        _anchorRaw = raw;
-        _anchorUtcTicks = utc;
+        if (!(rate > 0) || !double.IsFinite(rate)) rate = TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency;
+        lock (_lock) _calibration = new ClockCalibration(raw, utc, rate);
+        Version++;
         _lastCalibration = sw;
     }
 
@@ -90,8 +102,8 @@ internal sealed class ClockConverter
         return (raw, sw);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long ToUtcTicks(long raw) => _anchorUtcTicks + (long)((raw - _anchorRaw) * _utcTicksPerRaw);
+    /// <summary>Owner thread only (the drain): the calibration without the lock.</summary>
+    internal ref readonly ClockCalibration Current => ref _calibration;
 
-    public DateTime ToUtc(long raw) => new(Math.Clamp(ToUtcTicks(raw), DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+    public DateTime ToUtc(long raw) => _calibration.ToUtc(raw);
 }

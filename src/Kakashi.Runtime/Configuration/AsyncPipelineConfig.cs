@@ -21,10 +21,10 @@ public enum DrainWaitStrategy
 public sealed class AsyncPipelineConfig
 {
     /// <summary>Smallest accepted <see cref="BufferSize"/> (4 KiB).</summary>
-    public const int MinBufferSize = 4 * 1024;
+    public const int MinBufferSize = Kakashi.Shared.ConfigurationLimits.MinBufferSize;
 
     /// <summary>Largest accepted <see cref="BufferSize"/> (1 GiB).</summary>
-    public const int MaxBufferSize = 1024 * 1024 * 1024;
+    public const int MaxBufferSize = Kakashi.Shared.ConfigurationLimits.MaxBufferSize;
 
     /// <summary>The pipeline's name in metrics (the <c>pipeline</c> tag of the <c>Kakashi</c> meter) and reports. Default "default".</summary>
     public string Name { get; set; } = "default";
@@ -52,7 +52,7 @@ public sealed class AsyncPipelineConfig
         }
     }
 
-    private int _bufferSize = 1024 * 1024;
+    private int _bufferSize = Kakashi.Shared.ConfigurationLimits.DefaultBufferSize;
     private bool _bufferSizeSet;
 
     /// <summary>
@@ -71,6 +71,13 @@ public sealed class AsyncPipelineConfig
     /// (<see cref="ScopeEnricher"/>, <see cref="ActivityEnricher"/>).
     /// </summary>
     public IList<ILogEnricher> Enrichers { get; set; } = new List<ILogEnricher>();
+
+    /// <summary>
+    /// Code that sees every record on the drain after filters and enrichers and before the formatters (metrics such as
+    /// <see cref="AsyncMetricsWriter"/>, sampling statistics). Called on the drain thread: keep it cheap; an observer that
+    /// throws is reported and the record goes on.
+    /// </summary>
+    public IList<IRecordObserver> Observers { get; set; } = new List<IRecordObserver>();
 
     /// <summary>What a logging call does when its thread's ring is (nearly) full. Default: block, nothing lost.</summary>
     public BackpressureConfig Backpressure { get; set; } = new();
@@ -98,7 +105,7 @@ public sealed class AsyncPipelineConfig
     public int MaxBatchRecords { get; set; } = 8192;
 
     /// <summary>Longest accepted <see cref="ShutdownTimeout"/> (1 hour).</summary>
-    public static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxShutdownTimeout = Limits.MaxInterval;
 
     /// <summary>
     /// How long <see cref="AsyncPipeline.DisposeAsync"/> waits for threads still inside a logging call, and then for the
@@ -128,16 +135,18 @@ public sealed class AsyncPipelineConfig
                 throw new ArgumentOutOfRangeException(nameof(CategoryLevels), pair.Value, $"CategoryLevels[\"{pair.Key}\"] must be a LogLevel from Trace to None.");
         for (int i = 0; i < Filters.Count; i++) if (Filters[i] is null) throw new ArgumentException($"Filters[{i}] is null.", nameof(Filters));
         for (int i = 0; i < Enrichers.Count; i++) if (Enrichers[i] is null) throw new ArgumentException($"Enrichers[{i}] is null.", nameof(Enrichers));
+        ArgumentNullException.ThrowIfNull(Observers, nameof(Observers));
+        for (int i = 0; i < Observers.Count; i++) if (Observers[i] is null) throw new ArgumentException($"Observers[{i}] is null.", nameof(Observers));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         var (buffer, warning, drop) = Backpressure.Resolve(BufferSize, _bufferSizeSet);
         if (BackpressureLimit < buffer)
             throw new ArgumentOutOfRangeException(nameof(BackpressureLimit), BackpressureLimit, $"BackpressureLimit must be at least the buffer size ({buffer} bytes): a writer's stage must hold a ring's worth of records.");
-        if (FlushInterval is { } interval) Limits.CheckDuration(nameof(FlushInterval), interval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
-        if (ObjectSlots < 16 || ObjectSlots > 1 << 20 || (ObjectSlots & (ObjectSlots - 1)) != 0)
-            throw new ArgumentOutOfRangeException(nameof(ObjectSlots), ObjectSlots, "ObjectSlots must be a power of two from 16 to 1048576.");
-        if (MaxBatchRecords < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxBatchRecords), MaxBatchRecords, "MaxBatchRecords must be at least 1.");
-        Limits.CheckDuration(nameof(ShutdownTimeout), ShutdownTimeout, TimeSpan.FromMilliseconds(1), MaxShutdownTimeout);
+        if (FlushInterval is { } interval) Limits.CheckDuration(nameof(FlushInterval), interval, Limits.MinInterval, Limits.MaxInterval);
+        if (ObjectSlots < Kakashi.Shared.ConfigurationLimits.MinObjectSlots || ObjectSlots > Kakashi.Shared.ConfigurationLimits.MaxObjectSlots || (ObjectSlots & (ObjectSlots - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(ObjectSlots), ObjectSlots, $"ObjectSlots must be a power of two from {Kakashi.Shared.ConfigurationLimits.MinObjectSlots} to {Kakashi.Shared.ConfigurationLimits.MaxObjectSlots}.");
+        if (MaxBatchRecords < Kakashi.Shared.ConfigurationLimits.MinBatchRecords)
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchRecords), MaxBatchRecords, $"MaxBatchRecords must be at least {Kakashi.Shared.ConfigurationLimits.MinBatchRecords}.");
+        Limits.CheckDuration(nameof(ShutdownTimeout), ShutdownTimeout, Limits.MinInterval, MaxShutdownTimeout);
         if (!Enum.IsDefined(WaitStrategy))
             throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, "Unknown DrainWaitStrategy.");
         if (Writers is null || Writers.Count == 0)

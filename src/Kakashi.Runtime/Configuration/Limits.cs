@@ -5,6 +5,12 @@ namespace Kakashi;
 /// <summary>Range checks shared by every option, so each message names the property and its allowed range the same way.</summary>
 internal static class Limits
 {
+    // the ranges are in src/Shared/ConfigurationLimits.cs, which the analyzers compile too
+    public static readonly TimeSpan MinInterval = TimeSpan.FromTicks(Kakashi.Shared.ConfigurationLimits.MinIntervalTicks);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromTicks(Kakashi.Shared.ConfigurationLimits.MaxIntervalTicks);
+    public static readonly TimeSpan MinBreakDuration = TimeSpan.FromTicks(Kakashi.Shared.ConfigurationLimits.MinBreakDurationTicks);
+    public static readonly TimeSpan MaxBreakDuration = TimeSpan.FromTicks(Kakashi.Shared.ConfigurationLimits.MaxBreakDurationTicks);
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> (parameter <paramref name="property"/>) unless <paramref name="min"/> &lt;= value &lt;= <paramref name="max"/>.</summary>
     public static void CheckDuration(string property, TimeSpan value, TimeSpan min, TimeSpan max, string? minName = null)
     {

@@ -22,11 +22,11 @@ internal static class FormatFailures
     }
 
     /// <summary>An exception's text, or a marker when its <c>ToString</c> throws (counted like a failed value).</summary>
-    public static string ExceptionText(Exception exception)
+    public static string ExceptionText(object exception)
     {
         try
         {
-            return exception.ToString();
+            return exception.ToString() ?? "";
         }
         catch (Exception e)
         {

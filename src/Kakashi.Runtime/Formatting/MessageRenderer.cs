@@ -39,7 +39,7 @@ internal static class MessageRenderer
                 if (arg.IsException)
                 {
                     var value = record.GetObject(segment.ArgIndex);
-                    WriteText(ref output, value is Exception e ? FormatFailures.ExceptionText(e) : value?.ToString(), segment.Alignment);
+                    WriteText(ref output, value is null ? null : FormatFailures.ExceptionText(value), segment.Alignment);
                     continue;
                 }
                 var data = record.GetArgData(segment.ArgIndex);

@@ -56,7 +56,7 @@ public sealed class TextFormatter : LogFormatter
                 case TokenKind.NewLine: output.Write((byte)'\n'); break;
                 case TokenKind.Properties: output.Write(record.Properties); break;
                 case TokenKind.Exception:
-                    var exception = record.Exception;
+                    var exception = record.ExceptionObject;
                     if (exception is not null)
                     {
                         output.Write(Formatting.FormatFailures.ExceptionText(exception).AsSpan());

@@ -2,17 +2,16 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 
 namespace Kakashi;
 
 /// <summary>
-/// A writer that writes nothing: it counts the records the pipeline processes, per level and event id, into the
-/// <c>kakashi.records</c> counter of the <c>Kakashi</c> meter (tags <c>level</c>, <c>event.id</c>, <c>category</c>).
-/// Counting happens on the drain as records are formatted; the formatted batches it receives are ignored.
+/// A record observer (<see cref="AsyncPipelineConfig.Observers"/>): counts the records the pipeline processes, per level and
+/// event id, into the <c>kakashi.records</c> counter of the <c>Kakashi</c> meter (tags <c>level</c>, <c>event.id</c>,
+/// <c>category</c>). Counting happens on the drain, after filters, before formatting.
 /// </summary>
-public sealed class AsyncMetricsWriter : LogWriter, IRecordObserver
+public sealed class AsyncMetricsWriter : IRecordObserver
 {
     private static readonly Meter s_meter = new(KakashiMeter.Name);
     private static readonly string[] s_levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
@@ -20,7 +19,8 @@ public sealed class AsyncMetricsWriter : LogWriter, IRecordObserver
     private readonly Dictionary<int, object> _eventIds = new();
     private readonly long[] _byLevel = new long[7];
 
-    public override string Name => "metrics";
+    /// <summary>The observer's name in reports.</summary>
+    public static string Name => "metrics";
 
     /// <summary>Records counted per level (index = LogLevel).</summary>
     public long Count(LogLevel level) => Volatile.Read(ref _byLevel[Math.Clamp((int)level, 0, 6)]);
@@ -34,18 +34,9 @@ public sealed class AsyncMetricsWriter : LogWriter, IRecordObserver
         _records.Add(1, new("level", s_levels[level]), new("event.id", id), new("category", record.Category));
     }
 
-    protected internal override void Open(WriterContext context)
-    {
-    }
-
-    protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>Sees every record the drain formats (before the writers get the batch). Called on the drain thread: keep it cheap.</summary>
+/// <summary>Sees every record the drain formats, after filters and enrichers, before the formatters (<see cref="AsyncPipelineConfig.Observers"/>). Called on the drain thread: keep it cheap.</summary>
 public interface IRecordObserver
 {
     void Observe(in LogRecord record);

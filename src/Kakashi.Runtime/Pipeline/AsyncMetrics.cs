@@ -56,8 +56,11 @@ public sealed class AsyncMetrics
     /// <summary>Thread buffers currently registered.</summary>
     public int ThreadBuffers { get; init; }
 
-    /// <summary>Flushes done by the file writers.</summary>
+    /// <summary>Flushes the writers reported (<see cref="WriterContext.Flushed"/>): the sum of their <see cref="WriterMetrics.Flushes"/>.</summary>
     public long FlushCount { get; init; }
+
+    /// <summary>Each distinct formatter: the records it formatted and failed on (a formatter shared by several writers formats each record once).</summary>
+    public System.Collections.Generic.IReadOnlyList<FormatterMetrics> Formatters { get; init; } = [];
 
     /// <summary>
     /// Values that could not be formatted (written as a <c>{Name format failed: Reason}</c> marker in their record) plus records
@@ -126,4 +129,29 @@ public sealed class WriterMetrics
 
     /// <summary>The pipeline's own records this writer wrote.</summary>
     public long InternalWritten { get; init; }
+
+    /// <summary>Flushes the writer reported (write-outs, requests, fsyncs: what it calls a flush).</summary>
+    public long Flushes { get; init; }
+
+    /// <summary>Time spent in those flushes.</summary>
+    public TimeSpan FlushTime { get; init; }
+
+    /// <summary>When the writer last reported a flush.</summary>
+    public DateTimeOffset? LastFlush { get; init; }
+}
+
+/// <summary>One distinct formatter instance's counters.</summary>
+public sealed class FormatterMetrics
+{
+    /// <summary>The formatter's type name.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The writers it formats for (their <see cref="LogWriter.Name"/>s).</summary>
+    public System.Collections.Generic.IReadOnlyList<string> Writers { get; init; } = [];
+
+    /// <summary>Records (application and the pipeline's own) it formatted.</summary>
+    public long Formatted { get; init; }
+
+    /// <summary>Records it threw on (taken back whole; counted failed in its writers' books).</summary>
+    public long Failed { get; init; }
 }

@@ -16,7 +16,7 @@ namespace Kakashi;
 /// formats records in timestamp order, and the writers. Build it once, create loggers from it, dispose it at shutdown
 /// (or let <see cref="AppDomain.ProcessExit"/> do it).
 /// </summary>
-public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
+public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
 {
     [ThreadStatic] private static ThreadBuffer? t_buffer;
     [ThreadStatic] private static List<ThreadBuffer>? t_buffers;
@@ -26,7 +26,6 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     private readonly Drain _drain;
     private readonly Lock _loggersLock = new();
     private readonly Dictionary<string, KakashiLogger> _loggers = new(StringComparer.Ordinal);
-    private KakashiLogger[] _loggersById = new KakashiLogger[16];
     private readonly EventHandler? _onProcessExit;
     private readonly UnhandledExceptionEventHandler? _onUnhandled;
     private readonly System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
@@ -47,12 +46,11 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(config);
         _settings = config.Validate(); // every option, writers' own included, before anything is opened
         _config = config;
-        var formatter = config.Formatter ?? new TextFormatter();
         _levels = new CategoryLevels(config.MinLevel, config.CategoryLevels);
         foreach (var enricher in config.Enrichers) if (enricher is ICallerContextEnricher caller) _capture |= caller.Captures;
         var writers = new LogWriter[config.Writers.Count];
         config.Writers.CopyTo(writers, 0);
-        _drain = new Drain(this, formatter, writers, config, _settings);
+        _drain = new Drain(this, writers, config, _settings);
         int opened = 0;
         try
         {
@@ -120,23 +118,35 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         lock (_loggersLock)
         {
             if (_loggers.TryGetValue(category, out var existing)) return existing;
-            int id = _loggers.Count;
-            var logger = new KakashiLogger(this, id, category, _levels.For(category));
-            if (id >= _loggersById.Length) Array.Resize(ref _loggersById, _loggersById.Length * 2);
-            Volatile.Write(ref _loggersById[id], logger);
+            var info = new LogCategory(_loggers.Count, category);
+            _categories.Add(info);
+            var logger = new KakashiLogger(this, info, _levels.For(category));
             _loggers.Add(category, logger);
             return logger;
         }
     }
 
+    /// <summary>The pipeline's categories by id (what the <c>LoggerId</c> of its records refers to).</summary>
+    public CategoryTable Categories => _categories;
+
+    private readonly CategoryTable _categories = new();
+
+    /// <summary>The clock calibration the drain converts raw timestamps with now (it is refreshed about once a second).</summary>
+    public Clock.ClockCalibration ClockCalibration => _drain.Clock.Calibration;
+
+    /// <summary>
+    /// What a decoder needs to read this pipeline's raw records elsewhere: every template of the process, the pipeline's
+    /// categories, its logging threads' names and the current clock calibration.
+    /// </summary>
+    public LogManifest ExportManifest()
+    {
+        var manifest = new LogManifest(TemplateRegistry.Shared, _categories, ClockCalibration);
+        foreach (var (id, name) in _drain.Rings.ThreadNames()) manifest.AddThread(id, name);
+        return manifest;
+    }
+
     /// <summary>Returns the logger whose category is the full name of <typeparamref name="T"/>.</summary>
     public KakashiLogger CreateLogger<T>() => CreateLogger(typeof(T).FullName ?? typeof(T).Name);
-
-    internal KakashiLogger? LoggerFromId(int id)
-    {
-        var table = Volatile.Read(ref _loggersById);
-        return (uint)id < (uint)table.Length ? table[id] : null;
-    }
 
     /// <summary>
     /// Completes when every record accepted before the call has been formatted, handed to every writer and flushed
@@ -158,7 +168,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     internal unsafe RecordWriter BeginRecord(KakashiLogger logger, LogTemplate template, LogLevel level, long payloadSize)
     {
         var buffer = t_buffer;
-        if (buffer is null || buffer.Pipeline != this) buffer = GetThreadBufferSlow();
+        if (buffer is null || (object)buffer.Host != this) buffer = GetThreadBufferSlow();
         // the mark goes before the accepting check: shutdown waits for records begun while it was still accepting
         if (buffer is null || !EnterRecord(buffer)) return Reject(buffer);
 
@@ -179,8 +189,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         Unsafe.WriteUnaligned(p + RecordLayout.TimestampOffset, KakashiClock.GetTimestamp());
         Unsafe.WriteUnaligned(p + RecordLayout.LoggerIdOffset, logger._id);
         Unsafe.WriteUnaligned(p + RecordLayout.ThreadIdOffset, buffer.ThreadId);
-        p[RecordLayout.LevelOffset] = (byte)level;
-        p[RecordLayout.FlagsOffset] = 0;
+        Unsafe.WriteUnaligned(p + RecordLayout.LevelOffset, (ushort)level); // the level, and no flags yet
+        Unsafe.WriteUnaligned(p + RecordLayout.VersionOffset, (int)RecordLayout.FormatVersion); // the version, and the reserved bytes zeroed
         int objects = _capture == CallerContext.None ? 0 : CaptureContext(buffer, p);
         return new RecordWriter(buffer, p, excess, objects);
     }
@@ -249,12 +259,13 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
         for (int i = list.Count - 1; i >= 0; i--)
         {
             var candidate = list[i];
-            if (candidate.Pipeline == this) found = candidate;
-            else if (!candidate.Pipeline._drainRunning) list.RemoveAt(i); // forget buffers of pipelines that are gone
+            if ((object)candidate.Host == this) found = candidate;
+            else if (!candidate.Host.CanProducerWait) list.RemoveAt(i); // forget buffers of pipelines that are gone
         }
         if (found is null)
         {
-            found = new ThreadBuffer(this, _settings.BufferSize, _config.ObjectSlots, Thread.CurrentThread, _settings);
+            found = new ThreadBuffer(this, PinnedRingMemory.Allocate(_settings.BufferSize), _config.ObjectSlots, Thread.CurrentThread,
+                new BackpressurePolicy(_settings.Strategy, _settings.BufferSize, _settings.DropThreshold));
             _drain.Register(found);
             list.Add(found);
         }
@@ -267,7 +278,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     internal void OnLoggingError(Exception exception)
     {
         var buffer = t_buffer;
-        if (buffer is not null && buffer.Pipeline == this) buffer.ExitRecord(); // the call failed between claim and publish
+        if (buffer is not null && (object)buffer.Host == this) buffer.ExitRecord(); // the call failed between claim and publish
         try
         {
             if (Interlocked.Increment(ref _loggingErrors) <= 100) Console.Error.WriteLine($"[kakashi] a logging call failed and was skipped: {exception}");
@@ -279,9 +290,11 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable
     }
 
     /// <summary>A producer may wait for space only while the drain is running to free it.</summary>
-    internal bool CanProducerWait => _drainRunning;
+    bool IRingHost.CanProducerWait => _drainRunning;
 
-    internal void WakeDrain() => _drain.Wake();
+    void IRingHost.WakeConsumer() => _drain.Wake();
+
+    void IRingHost.CountRejected() => CountRejected();
 
     // ------------------------------------------------------------------ shutdown
 

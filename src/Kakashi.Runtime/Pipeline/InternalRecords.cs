@@ -16,25 +16,25 @@ internal static class InternalRecords
     public const string ErrorCategory = "kakashi.async.error";
     public const string FilterCategory = "kakashi.filter";
 
-    public static readonly LogTemplate Dropped = new(
+    // parsed at run time by the same parser the generator uses, and registered like generated templates
+    public static readonly LogTemplate Dropped = Register(
         "Kakashi.Backpressure.Dropped", LogLevel.Warning, 9001, "Dropped", "Dropped {Count} records due to backpressure (strategy {Strategy})",
-        [TemplateSegment.Literal("Dropped "), TemplateSegment.Hole("Count", 0), TemplateSegment.Literal(" records due to backpressure (strategy "), TemplateSegment.Hole("Strategy", 1), TemplateSegment.Literal(")")],
-        [new TemplateArg("count", ArgCodecs.Utf8Formattable<long>()), new TemplateArg("strategy", ArgCodecs.String)]);
+        new TemplateArg("count", ArgType.Int64), new TemplateArg("strategy", ArgType.String));
 
-    public static readonly LogTemplate BufferWarning = new(
+    public static readonly LogTemplate BufferWarning = Register(
         "Kakashi.Backpressure.BufferWarning", LogLevel.Warning, 9002, "BufferWarning", "Buffer {Fill}/{Capacity} (approaching limit)",
-        [TemplateSegment.Literal("Buffer "), TemplateSegment.Hole("Fill", 0), TemplateSegment.Literal("/"), TemplateSegment.Hole("Capacity", 1), TemplateSegment.Literal(" (approaching limit)")],
-        [new TemplateArg("fill", ArgCodecs.Utf8Formattable<long>()), new TemplateArg("capacity", ArgCodecs.Utf8Formattable<long>())]);
+        new TemplateArg("fill", ArgType.Int64), new TemplateArg("capacity", ArgType.Int64));
 
-    public static readonly LogTemplate WriterFailed = new(
+    public static readonly LogTemplate WriterFailed = Register(
         "Kakashi.Async.WriterFailed", LogLevel.Error, 9003, "WriterFailed", "Writer {Writer} failed: {Error}",
-        [TemplateSegment.Literal("Writer "), TemplateSegment.Hole("Writer", 0), TemplateSegment.Literal(" failed: "), TemplateSegment.Hole("Error", 1)],
-        [new TemplateArg("writer", ArgCodecs.String), new TemplateArg("error", ArgCodecs.String), new TemplateArg("exception", ArgCodecs.Exception)]);
+        new TemplateArg("writer", ArgType.String), new TemplateArg("error", ArgType.String), new TemplateArg("exception", ArgType.Exception));
 
-    public static readonly LogTemplate Summary = new(
+    public static readonly LogTemplate Summary = Register(
         "Kakashi.Filter.Suppressed", LogLevel.Information, 9004, "Suppressed", "Suppressed {Count} records of {Source} ({Filter})",
-        [TemplateSegment.Literal("Suppressed "), TemplateSegment.Hole("Count", 0), TemplateSegment.Literal(" records of "), TemplateSegment.Hole("Source", 1), TemplateSegment.Literal(" ("), TemplateSegment.Hole("Filter", 2), TemplateSegment.Literal(")")],
-        [new TemplateArg("count", ArgCodecs.Utf8Formattable<long>()), new TemplateArg("source", ArgCodecs.String), new TemplateArg("filter", ArgCodecs.String)]);
+        new TemplateArg("count", ArgType.Int64), new TemplateArg("source", ArgType.String), new TemplateArg("filter", ArgType.String));
+
+    private static LogTemplate Register(string method, LogLevel level, int eventId, string eventName, string message, params TemplateArg[] args)
+        => TemplateRegistry.Shared.Register(LogTemplate.Parse(method, level, eventId, eventName, message, args));
 }
 
 /// <summary>Builds one internal record's payload (drain thread only; reused).</summary>

@@ -7,25 +7,42 @@ using Microsoft.Extensions.Logging;
 namespace Kakashi;
 
 /// <summary>
-/// One decoded record, as formatters see it on the drain thread: header fields, the template, and views over the raw
-/// argument bytes still in the ring. Valid only during the formatter call; nothing is copied or allocated to build it.
+/// One decoded record, as filters, enrichers, observers and formatters see it: header fields, the template, the category,
+/// and views over the raw argument bytes (still in the ring, on the drain). Valid only during the call it is passed to;
+/// nothing is copied or allocated to build it. Built by the pipeline's decoder, or by hand from a template and a category
+/// (a decoder tool, a test) with the public constructor.
 /// </summary>
 public readonly ref struct LogRecord
 {
     private readonly ReadOnlySpan<byte> _payload;
     private readonly ReadOnlySpan<int> _offsets;
     private readonly ReadOnlySpan<object?> _objects;
-    private readonly KakashiLogger _logger;
+    private readonly LogCategory _category;
     private readonly ReadOnlySpan<byte> _properties;
+    private readonly ReadOnlySpan<byte> _raw;
 
-    internal LogRecord(LogTemplate template, KakashiLogger logger, LogLevel level, DateTime timestamp, long rawTimestamp, int threadId,
+    /// <summary>
+    /// A record from its parts. <paramref name="argOffsets"/> gives where each of the template's arguments starts in
+    /// <paramref name="payload"/>; <paramref name="objects"/> holds the object slots (exceptions, as <see cref="Exception"/> or
+    /// <see cref="ExceptionInfo"/>; a scope and an activity first when <paramref name="flags"/> says so).
+    /// </summary>
+    public LogRecord(LogTemplate template, LogCategory category, LogLevel level, DateTime timestamp, int threadId, ReadOnlySpan<byte> payload,
+        ReadOnlySpan<int> argOffsets, ReadOnlySpan<object?> objects = default, string? threadName = null, RecordFlags flags = RecordFlags.None)
+        : this(template, category, level, timestamp, 0, threadId, flags, payload, argOffsets, objects, threadName)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(category);
+        if (argOffsets.Length < template.Args.Length) throw new ArgumentException($"{template.Method} has {template.Args.Length} arguments; {argOffsets.Length} offsets given.", nameof(argOffsets));
+    }
+
+    internal LogRecord(LogTemplate template, LogCategory category, LogLevel level, DateTime timestamp, long rawTimestamp, int threadId,
         RecordFlags flags, ReadOnlySpan<byte> payload, ReadOnlySpan<int> offsets, ReadOnlySpan<object?> objects, string? threadName = null,
-        ReadOnlySpan<byte> properties = default)
+        ReadOnlySpan<byte> properties = default, ReadOnlySpan<byte> raw = default)
     {
         ThreadName = threadName;
         _properties = properties;
         Template = template;
-        _logger = logger;
+        _category = category;
         Level = level;
         Timestamp = timestamp;
         RawTimestamp = rawTimestamp;
@@ -34,7 +51,12 @@ public readonly ref struct LogRecord
         _payload = payload;
         _offsets = offsets;
         _objects = objects;
+        _raw = raw;
     }
+
+    /// <summary>This record with the enrichers' <paramref name="properties"/>.</summary>
+    internal LogRecord WithProperties(ReadOnlySpan<byte> properties)
+        => new(Template, _category, Level, Timestamp, RawTimestamp, ThreadId, Flags, _payload, _offsets, _objects, ThreadName, properties, _raw);
 
     public LogTemplate Template { get; }
 
@@ -43,20 +65,29 @@ public readonly ref struct LogRecord
     /// <summary>When the record was logged, UTC.</summary>
     public DateTime Timestamp { get; }
 
-    /// <summary>The raw clock value taken on the calling thread.</summary>
+    /// <summary>The raw clock value taken on the calling thread (0 for a record built by hand).</summary>
     public long RawTimestamp { get; }
 
     public int ThreadId { get; }
 
     public RecordFlags Flags { get; }
 
-    public string Category => _logger.Category;
+    public string Category => _category.Name;
+
+    /// <summary>The category as data.</summary>
+    public LogCategory CategoryInfo => _category;
 
     /// <summary>The category's id within the pipeline (stable for the pipeline's lifetime).</summary>
-    public int CategoryId => _logger._id;
+    public int CategoryId => _category.Id;
 
     /// <summary>The logging thread's name, if it has one.</summary>
     public string? ThreadName { get; }
+
+    /// <summary>
+    /// The record's bytes in the record format (header and payload, docs/record-format.md) when it was decoded from them
+    /// (the ring, a file); empty for the pipeline's own records and records built by hand. Object slots are not in them.
+    /// </summary>
+    public ReadOnlySpan<byte> RawBytes => _raw;
 
     /// <summary>The innermost <see cref="LogScope"/> at the logging call (captured when a <see cref="ScopeEnricher"/> is configured).</summary>
     public LogScope? Scope => (Flags & RecordFlags.HasScope) != 0 && _objects.Length > 0 ? _objects[0] as LogScope : null;
@@ -75,20 +106,29 @@ public readonly ref struct LogRecord
     /// <summary>The enrichers' properties, rendered as UTF-8 <c>Name=Value</c> pairs separated by spaces (logfmt); empty when there are none.</summary>
     public ReadOnlySpan<byte> Properties => _properties;
 
-
-    public ReadOnlySpan<byte> CategoryUtf8 => _logger.CategoryUtf8;
+    /// <summary>The category as UTF-8, control characters escaped (what text formats write).</summary>
+    public ReadOnlySpan<byte> CategoryUtf8 => _category.TextUtf8;
 
     public int EventId => Template.EventId;
 
     public string EventName => Template.EventName;
 
-    /// <summary>The exception parameter's value, if the method has one.</summary>
+    /// <summary>The exception parameter's value, if the method has one and it is a live exception (not one read back as <see cref="ExceptionInfo"/>).</summary>
     public Exception? Exception => Template.ExceptionArg >= 0 ? GetObject(Template.ExceptionArg) as Exception : null;
+
+    /// <summary>The exception parameter's value as an <see cref="System.Exception"/> or an <see cref="ExceptionInfo"/>; null when there is none.</summary>
+    public object? ExceptionObject => Template.ExceptionArg >= 0 ? GetObject(Template.ExceptionArg) : null;
 
     public int ArgCount => Template.Args.Length;
 
     /// <summary>The encoded bytes of argument <paramref name="index"/> (decode with its <see cref="ArgCodec"/>).</summary>
     public ReadOnlySpan<byte> GetArgData(int index) => _payload[_offsets[index]..];
+
+    /// <summary>The argument bytes of the whole record.</summary>
+    public ReadOnlySpan<byte> Payload => _payload;
+
+    /// <summary>The object slots (see the constructor).</summary>
+    public ReadOnlySpan<object?> Objects => _objects;
 
     /// <summary>The object (exception) an argument refers to, for codecs of kind <see cref="ArgKind.Exception"/>.</summary>
     public object? GetObject(int argIndex)

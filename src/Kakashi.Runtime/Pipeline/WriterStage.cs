@@ -370,6 +370,17 @@ internal sealed class WriterStage
         if (error is not null) ReportError(error);
     }
 
+    private long _flushes;
+    private long _flushTicks;
+    private long _lastFlushUtcTicks;
+
+    internal void CountFlush(TimeSpan duration)
+    {
+        Interlocked.Add(ref _flushTicks, duration.Ticks);
+        Interlocked.Increment(ref _flushes);
+        Volatile.Write(ref _lastFlushUtcTicks, _time.GetUtcNow().UtcTicks);
+    }
+
     internal void ReportError(Exception error)
     {
         _failing = true;
@@ -552,6 +563,9 @@ internal sealed class WriterStage
                 BreakerState = State,
                 InternalReceived = _internal,
                 InternalWritten = _internalWritten,
+                Flushes = Volatile.Read(ref _flushes),
+                FlushTime = TimeSpan.FromTicks(Volatile.Read(ref _flushTicks)),
+                LastFlush = Volatile.Read(ref _lastFlushUtcTicks) is var last and not 0 ? new DateTimeOffset(last, TimeSpan.Zero) : null,
             };
         }
     }

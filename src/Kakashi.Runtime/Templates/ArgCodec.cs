@@ -52,42 +52,60 @@ public abstract class ArgCodec
     }
 }
 
-/// <summary>The codec instances generated code refers to (one cached instance per type).</summary>
-public static class ArgCodecs
+/// <summary>The codec of each <see cref="ArgType"/> (one cached instance per type): the runtime's side of the record format.</summary>
+internal static class ArgCodecs
 {
-    /// <summary>An unmanaged value type copied raw and formatted with <see cref="IUtf8SpanFormattable"/> (numbers, decimal, DateTime, Guid, user structs...).</summary>
-    public static ArgCodec Utf8Formattable<T>() where T : unmanaged, IUtf8SpanFormattable
-        => typeof(T) == typeof(double) ? DoubleCodec.Instance : Utf8FormattableCodec<T>.Instance;
+    private static readonly ArgCodec?[] s_byType = Build();
 
-    /// <summary>An unmanaged value type copied raw and formatted with <see cref="ISpanFormattable"/>, then transcoded.</summary>
-    public static ArgCodec SpanFormattable<T>() where T : unmanaged, ISpanFormattable => SpanFormattableCodec<T>.Instance;
+    /// <summary>The codec of a fixed-size or text <paramref name="type"/> (not <see cref="ArgType.Enum"/> or <see cref="ArgType.Custom"/>, which need their table or type), or null.</summary>
+    public static ArgCodec? For(ArgType type)
+    {
+        var baseType = type.Base();
+        var codec = (int)baseType < s_byType.Length ? s_byType[(int)baseType] : null;
+        if (codec is null || !type.IsNullable()) return codec;
+        return NullableCodec.For(baseType, codec);
+    }
 
-    /// <summary>An enum copied raw and rendered by name (or with the hole's format).</summary>
-    public static ArgCodec Enum<T>() where T : unmanaged, Enum => EnumCodec<T>.Instance;
+    private static ArgCodec?[] Build()
+    {
+        var table = new ArgCodec?[(int)ArgType.Custom + 1];
+        table[(int)ArgType.Boolean] = BooleanCodec.Instance;
+        table[(int)ArgType.Char] = CharCodec.Instance;
+        table[(int)ArgType.SByte] = Utf8FormattableCodec<sbyte>.Instance;
+        table[(int)ArgType.Byte] = Utf8FormattableCodec<byte>.Instance;
+        table[(int)ArgType.Int16] = Utf8FormattableCodec<short>.Instance;
+        table[(int)ArgType.UInt16] = Utf8FormattableCodec<ushort>.Instance;
+        table[(int)ArgType.Int32] = Utf8FormattableCodec<int>.Instance;
+        table[(int)ArgType.UInt32] = Utf8FormattableCodec<uint>.Instance;
+        table[(int)ArgType.Int64] = Utf8FormattableCodec<long>.Instance;
+        table[(int)ArgType.UInt64] = Utf8FormattableCodec<ulong>.Instance;
+        table[(int)ArgType.Int128] = Utf8FormattableCodec<Int128>.Instance;
+        table[(int)ArgType.UInt128] = Utf8FormattableCodec<UInt128>.Instance;
+        table[(int)ArgType.Half] = Utf8FormattableCodec<Half>.Instance;
+        table[(int)ArgType.Single] = Utf8FormattableCodec<float>.Instance;
+        table[(int)ArgType.Double] = DoubleCodec.Instance;
+        table[(int)ArgType.Decimal] = Utf8FormattableCodec<decimal>.Instance;
+        table[(int)ArgType.DateTime] = Utf8FormattableCodec<DateTime>.Instance;
+        table[(int)ArgType.DateTimeOffset] = Utf8FormattableCodec<DateTimeOffset>.Instance;
+        table[(int)ArgType.TimeSpan] = Utf8FormattableCodec<TimeSpan>.Instance;
+        table[(int)ArgType.DateOnly] = Utf8FormattableCodec<DateOnly>.Instance;
+        table[(int)ArgType.TimeOnly] = Utf8FormattableCodec<TimeOnly>.Instance;
+        table[(int)ArgType.Guid] = Utf8FormattableCodec<Guid>.Instance;
+        table[(int)ArgType.String] = StringCodec.Instance;
+        table[(int)ArgType.Utf8Text] = Utf8TextCodec.Instance;
+        table[(int)ArgType.Exception] = ExceptionCodec.Instance;
+        return table;
+    }
 
-    /// <summary>A nullable unmanaged value: presence byte, then the value's raw bytes.</summary>
-    public static ArgCodec Nullable<T>(ArgCodec inner) where T : unmanaged => new NullableCodec(inner, Unsafe.SizeOf<T>());
-
-    public static ArgCodec Boolean => BooleanCodec.Instance;
-
-    public static ArgCodec Char => CharCodec.Instance;
-
-    /// <summary>A string or span of chars, stored as UTF-16.</summary>
     public static ArgCodec String => StringCodec.Instance;
-
-    /// <summary>Text formatted to UTF-8 on the calling thread (value types holding references).</summary>
-    public static ArgCodec Utf8Text => Utf8TextCodec.Instance;
-
-    /// <summary>An exception, kept as a reference in the buffer's object ring (no payload bytes).</summary>
-    public static ArgCodec Exception => ExceptionCodec.Instance;
 }
 
 internal sealed class Utf8FormattableCodec<T> : ArgCodec where T : unmanaged, IUtf8SpanFormattable
 {
     public static readonly Utf8FormattableCodec<T> Instance = new();
     private static readonly ArgKind s_kind =
-        typeof(T) == typeof(DateTime) || typeof(T) == typeof(DateTimeOffset) || typeof(T) == typeof(TimeSpan) || typeof(T) == typeof(Guid)
-        || !(typeof(T).IsPrimitive || typeof(T) == typeof(decimal)) ? ArgKind.Text : ArgKind.Number;
+        typeof(T).IsPrimitive || typeof(T) == typeof(decimal) || typeof(T) == typeof(Int128) || typeof(T) == typeof(UInt128) || typeof(T) == typeof(Half)
+        ? ArgKind.Number : ArgKind.Text;
     public override ArgKind Kind => s_kind;
     public override unsafe int GetLength(ReadOnlySpan<byte> data) => sizeof(T);
     public override unsafe int FixedLength => sizeof(T);
@@ -131,6 +149,16 @@ internal sealed class EnumCodec<T> : ArgCodec where T : unmanaged, Enum
 
 internal sealed class NullableCodec(ArgCodec inner, int size) : ArgCodec
 {
+    private static readonly NullableCodec?[] s_byType = new NullableCodec?[(int)ArgType.Custom + 1];
+
+    /// <summary>The cached nullable codec of a fixed-size type.</summary>
+    public static NullableCodec? For(ArgType baseType, ArgCodec inner)
+    {
+        int size = ArgTypes.FixedSize(baseType);
+        if (size <= 0) return null;
+        return s_byType[(int)baseType] ??= new NullableCodec(inner, size);
+    }
+
     public ArgCodec Inner { get; } = inner;
     public override ArgKind Kind => Inner.Kind;
     public override int GetLength(ReadOnlySpan<byte> data) => 1 + size;

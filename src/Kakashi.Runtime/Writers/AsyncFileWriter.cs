@@ -107,10 +107,10 @@ public sealed class AsyncFileWriter : LogWriter
 
     protected internal override void Validate(string property)
     {
-        if (_flushInterval is { } interval) Limits.CheckDuration(property + "." + nameof(FlushInterval), interval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
-        if (BatchSize < 4096 || BatchSize > 64 * 1024 * 1024)
+        if (_flushInterval is { } interval) Limits.CheckDuration(property + "." + nameof(FlushInterval), interval, Limits.MinInterval, Limits.MaxInterval);
+        if (BatchSize < Kakashi.Shared.ConfigurationLimits.MinFileBatchSize || BatchSize > Kakashi.Shared.ConfigurationLimits.MaxFileBatchSize)
             throw new ArgumentOutOfRangeException(property + "." + nameof(BatchSize), BatchSize, $"{property}.{nameof(BatchSize)} must be from 4096 (4 KiB) to 67108864 (64 MiB) bytes.");
-        if (Fsync == FsyncPolicy.Interval) Limits.CheckDuration(property + "." + nameof(FsyncInterval), FsyncInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        if (Fsync == FsyncPolicy.Interval) Limits.CheckDuration(property + "." + nameof(FsyncInterval), FsyncInterval, Limits.MinInterval, Limits.MaxInterval);
         if (!Enum.IsDefined(Fsync)) throw new ArgumentOutOfRangeException(property + "." + nameof(Fsync), Fsync, "Unknown FsyncPolicy.");
         if (_pipe is not null) throw new ArgumentException($"{property} ({Name}) is already open: a writer belongs to one pipeline.", property);
     }
@@ -206,6 +206,7 @@ public sealed class AsyncFileWriter : LogWriter
         Interlocked.Add(ref _flushTicks, now - start);
         Interlocked.Increment(ref _flushCount);
         Volatile.Write(ref _lastFlushUtcTicks, DateTime.UtcNow.Ticks);
+        Context?.Flushed(Stopwatch.GetElapsedTime(start, now));
     }
 
     private void FsyncNow()

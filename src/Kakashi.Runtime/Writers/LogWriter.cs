@@ -13,10 +13,16 @@ namespace Kakashi;
 public abstract class LogWriter : IAsyncDisposable
 {
     /// <summary>Longest accepted <see cref="WriteTimeout"/> (1 hour).</summary>
-    public static readonly TimeSpan MaxWriteTimeout = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxWriteTimeout = Limits.MaxInterval;
 
     /// <summary>A name for metrics and error reports.</summary>
     public virtual string Name => GetType().Name;
+
+    /// <summary>
+    /// How records become bytes for this writer; null (default) takes the pipeline's <see cref="AsyncPipelineConfig.Formatter"/>.
+    /// Each record is formatted once per distinct formatter instance: writers given the same instance share its bytes.
+    /// </summary>
+    public LogFormatter? Formatter { get; init; }
 
     /// <summary>
     /// Bytes this writer's stage may hold before <see cref="Backpressure"/> applies; null takes
@@ -87,11 +93,11 @@ public abstract class LogWriter : IAsyncDisposable
 
     internal void ValidateStage(string property)
     {
-        if (QueueLimit is < 64 * 1024)
-            throw new ArgumentOutOfRangeException(property + "." + nameof(QueueLimit), QueueLimit, "QueueLimit must be at least 64 KiB.");
+        if (QueueLimit < Kakashi.Shared.ConfigurationLimits.MinQueueLimit)
+            throw new ArgumentOutOfRangeException(property + "." + nameof(QueueLimit), QueueLimit, $"QueueLimit must be at least {Kakashi.Shared.ConfigurationLimits.MinQueueLimit / 1024} KiB.");
         if (Backpressure is not (DropStrategy.Block or DropStrategy.DropNewest or DropStrategy.DropOldest))
             throw new ArgumentOutOfRangeException(property + "." + nameof(Backpressure), Backpressure, "A writer's Backpressure must be Block, DropNewest or DropOldest (Priority applies to the callers' rings, not to formatted batches).");
-        Limits.CheckDuration(property + "." + nameof(WriteTimeout), WriteTimeout, TimeSpan.FromMilliseconds(1), MaxWriteTimeout);
+        Limits.CheckDuration(property + "." + nameof(WriteTimeout), WriteTimeout, Limits.MinInterval, MaxWriteTimeout);
         ArgumentNullException.ThrowIfNull(Retry, property + "." + nameof(Retry));
         ArgumentNullException.ThrowIfNull(CircuitBreaker, property + "." + nameof(CircuitBreaker));
         Retry.Validate(property + "." + nameof(Retry));
@@ -117,9 +123,9 @@ public sealed class RetryOptions
 
     internal void Validate(string property)
     {
-        if (MaxRetries is < 0 or > 100) throw new ArgumentOutOfRangeException(property + "." + nameof(MaxRetries), MaxRetries, "MaxRetries must be from 0 to 100.");
-        Limits.CheckDuration(property + "." + nameof(InitialDelay), InitialDelay, TimeSpan.Zero, TimeSpan.FromHours(1));
-        Limits.CheckDuration(property + "." + nameof(MaxDelay), MaxDelay, InitialDelay, TimeSpan.FromHours(1), "InitialDelay");
+        if (MaxRetries < 0 || MaxRetries > Kakashi.Shared.ConfigurationLimits.MaxRetries) throw new ArgumentOutOfRangeException(property + "." + nameof(MaxRetries), MaxRetries, $"MaxRetries must be from 0 to {Kakashi.Shared.ConfigurationLimits.MaxRetries}.");
+        Limits.CheckDuration(property + "." + nameof(InitialDelay), InitialDelay, TimeSpan.Zero, Limits.MaxInterval);
+        Limits.CheckDuration(property + "." + nameof(MaxDelay), MaxDelay, InitialDelay, Limits.MaxInterval, "InitialDelay");
     }
 }
 
@@ -137,9 +143,10 @@ public sealed class CircuitBreakerOptions
 
     internal void Validate(string property)
     {
-        if (FailureThreshold is < 2 or > 1_000_000) throw new ArgumentOutOfRangeException(property + "." + nameof(FailureThreshold), FailureThreshold, "FailureThreshold must be from 2 to 1000000.");
-        Limits.CheckDuration(property + "." + nameof(BreakDuration), BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
-        Limits.CheckDuration(property + "." + nameof(SamplingWindow), SamplingWindow, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
+        if (FailureThreshold < Kakashi.Shared.ConfigurationLimits.MinFailureThreshold || FailureThreshold > Kakashi.Shared.ConfigurationLimits.MaxFailureThreshold)
+            throw new ArgumentOutOfRangeException(property + "." + nameof(FailureThreshold), FailureThreshold, $"FailureThreshold must be from {Kakashi.Shared.ConfigurationLimits.MinFailureThreshold} to {Kakashi.Shared.ConfigurationLimits.MaxFailureThreshold}.");
+        Limits.CheckDuration(property + "." + nameof(BreakDuration), BreakDuration, Limits.MinBreakDuration, Limits.MaxBreakDuration);
+        Limits.CheckDuration(property + "." + nameof(SamplingWindow), SamplingWindow, Limits.MinBreakDuration, Limits.MaxBreakDuration);
     }
 }
 

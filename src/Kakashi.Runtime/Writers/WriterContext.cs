@@ -43,4 +43,10 @@ public sealed class WriterContext
     /// writers, a line on stderr, and the stage treats the writer as failing (never blocking the callers) until it next delivers.
     /// </summary>
     public void ReportError(Exception error) => _stage?.ReportError(error);
+
+    /// <summary>
+    /// The writer made what it wrote durable at its destination (a write-out, a request, an fsync) in <paramref name="duration"/>:
+    /// counted in its <see cref="WriterMetrics.Flushes"/> and in the pipeline's <see cref="AsyncMetrics.FlushCount"/>.
+    /// </summary>
+    public void Flushed(TimeSpan duration) => _stage?.CountFlush(duration);
 }

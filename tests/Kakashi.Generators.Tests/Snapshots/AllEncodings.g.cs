@@ -5,7 +5,7 @@ namespace Demo
 {
     partial class Encodings
     {
-        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_All_06CBE74C = new global::Kakashi.Templates.LogTemplate(
+        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_All_06CBE74C = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
             "Demo.Encodings.All", global::Microsoft.Extensions.Logging.LogLevel.Information, 0, null, "{A} {B} {C} {D} {E} {F} {G} {H} {I:X}",
             new global::Kakashi.Templates.TemplateSegment[]
             {
@@ -29,16 +29,16 @@ namespace Demo
             },
             new global::Kakashi.Templates.TemplateArg[]
             {
-                new global::Kakashi.Templates.TemplateArg("a", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<decimal>()),
-                new global::Kakashi.Templates.TemplateArg("b", global::Kakashi.Templates.ArgCodecs.Nullable<int>(global::Kakashi.Templates.ArgCodecs.Utf8Formattable<int>())),
-                new global::Kakashi.Templates.TemplateArg("c", global::Kakashi.Templates.ArgCodecs.Enum<global::Demo.Side>()),
-                new global::Kakashi.Templates.TemplateArg("d", global::Kakashi.Templates.ArgCodecs.Nullable<global::Demo.Side>(global::Kakashi.Templates.ArgCodecs.Enum<global::Demo.Side>())),
-                new global::Kakashi.Templates.TemplateArg("e", global::Kakashi.Templates.ArgCodecs.String),
-                new global::Kakashi.Templates.TemplateArg("f", global::Kakashi.Templates.ArgCodecs.Utf8Text),
-                new global::Kakashi.Templates.TemplateArg("g", global::Kakashi.Templates.ArgCodecs.String),
-                new global::Kakashi.Templates.TemplateArg("h", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<global::System.DateTimeOffset>()),
-                new global::Kakashi.Templates.TemplateArg("i", global::Kakashi.Templates.ArgCodecs.Utf8Text),
-            });
+                new global::Kakashi.Templates.TemplateArg("a", global::Kakashi.Templates.ArgType.Decimal),
+                new global::Kakashi.Templates.TemplateArg("b", global::Kakashi.Templates.ArgType.Int32 | global::Kakashi.Templates.ArgType.Nullable),
+                global::Kakashi.Templates.TemplateArg.Enum<global::Demo.Side>("c"),
+                global::Kakashi.Templates.TemplateArg.Enum<global::Demo.Side>("d", nullable: true),
+                new global::Kakashi.Templates.TemplateArg("e", global::Kakashi.Templates.ArgType.String),
+                new global::Kakashi.Templates.TemplateArg("f", global::Kakashi.Templates.ArgType.Utf8Text),
+                new global::Kakashi.Templates.TemplateArg("g", global::Kakashi.Templates.ArgType.String),
+                new global::Kakashi.Templates.TemplateArg("h", global::Kakashi.Templates.ArgType.DateTimeOffset),
+                new global::Kakashi.Templates.TemplateArg("i", global::Kakashi.Templates.ArgType.Utf8Text),
+            }));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
         public static partial void All(this global::Kakashi.KakashiLogger logger, in decimal a, int? b, global::Demo.Side c, global::Demo.Side? d, global::System.ReadOnlySpan<char> e, global::Demo.Tag f, object? g, ref readonly global::System.DateTimeOffset h, global::Demo.Tag i)

@@ -5,7 +5,7 @@ namespace Demo
 {
     partial struct Session
     {
-        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Idle_8545F663 = new global::Kakashi.Templates.LogTemplate(
+        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Idle_8545F663 = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
             "Demo.Session.Idle", global::Microsoft.Extensions.Logging.LogLevel.Warning, 0, null, "Session {Id} idle for {Idle:c}",
             new global::Kakashi.Templates.TemplateSegment[]
             {
@@ -16,9 +16,9 @@ namespace Demo
             },
             new global::Kakashi.Templates.TemplateArg[]
             {
-                new global::Kakashi.Templates.TemplateArg("id", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<global::System.Guid>()),
-                new global::Kakashi.Templates.TemplateArg("idle", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<global::System.TimeSpan>()),
-            });
+                new global::Kakashi.Templates.TemplateArg("id", global::Kakashi.Templates.ArgType.Guid),
+                new global::Kakashi.Templates.TemplateArg("idle", global::Kakashi.Templates.ArgType.TimeSpan),
+            }));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
         internal partial void Idle(global::System.Guid id, global::System.TimeSpan idle)

@@ -5,7 +5,7 @@ namespace Demo
 {
     partial class MatchingEngine
     {
-        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Tick_9C93E7F7 = new global::Kakashi.Templates.LogTemplate(
+        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Tick_9C93E7F7 = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
             "Demo.MatchingEngine.Tick", global::Microsoft.Extensions.Logging.LogLevel.Debug, 0, null, "Tick {Bid}/{Ask}",
             new global::Kakashi.Templates.TemplateSegment[]
             {
@@ -16,9 +16,9 @@ namespace Demo
             },
             new global::Kakashi.Templates.TemplateArg[]
             {
-                new global::Kakashi.Templates.TemplateArg("bid", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<decimal>()),
-                new global::Kakashi.Templates.TemplateArg("ask", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<decimal>()),
-            });
+                new global::Kakashi.Templates.TemplateArg("bid", global::Kakashi.Templates.ArgType.Decimal),
+                new global::Kakashi.Templates.TemplateArg("ask", global::Kakashi.Templates.ArgType.Decimal),
+            }));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
         private partial void Tick(decimal bid, decimal ask)

@@ -3,7 +3,7 @@
 
 partial class GlobalLog
 {
-    private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Event_AD80AE83 = new global::Kakashi.Templates.LogTemplate(
+    private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Event_AD80AE83 = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
         "GlobalLog.Event", null, 0, "Evt", "Event {Event} in {Class,-10} at {When:yyyy-MM-dd}",
         new global::Kakashi.Templates.TemplateSegment[]
         {
@@ -16,10 +16,10 @@ partial class GlobalLog
         },
         new global::Kakashi.Templates.TemplateArg[]
         {
-            new global::Kakashi.Templates.TemplateArg("event", global::Kakashi.Templates.ArgCodecs.String),
-            new global::Kakashi.Templates.TemplateArg("class", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<int>()),
-            new global::Kakashi.Templates.TemplateArg("when", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<global::System.DateTime>()),
-        });
+            new global::Kakashi.Templates.TemplateArg("event", global::Kakashi.Templates.ArgType.String),
+            new global::Kakashi.Templates.TemplateArg("class", global::Kakashi.Templates.ArgType.Int32),
+            new global::Kakashi.Templates.TemplateArg("when", global::Kakashi.Templates.ArgType.DateTime),
+        }));
 
     [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
     public static partial void Event(global::Kakashi.KakashiLogger logger, global::Microsoft.Extensions.Logging.LogLevel level, string @event, int @class, global::System.DateTime when)

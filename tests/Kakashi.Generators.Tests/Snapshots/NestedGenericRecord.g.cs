@@ -7,7 +7,7 @@ namespace Demo.Deep
     {
         partial record struct Inner
         {
-            private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Failed_CC8F131D = new global::Kakashi.Templates.LogTemplate(
+            private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_Failed_CC8F131D = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
                 "Demo.Deep.Outer<T>.Inner.Failed", global::Microsoft.Extensions.Logging.LogLevel.Error, 0, null, "Failed {Operation} after {Attempts} attempts",
                 new global::Kakashi.Templates.TemplateSegment[]
                 {
@@ -19,10 +19,10 @@ namespace Demo.Deep
                 },
                 new global::Kakashi.Templates.TemplateArg[]
                 {
-                    new global::Kakashi.Templates.TemplateArg("operation", global::Kakashi.Templates.ArgCodecs.String),
-                    new global::Kakashi.Templates.TemplateArg("attempts", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<int>()),
-                    new global::Kakashi.Templates.TemplateArg("error", global::Kakashi.Templates.ArgCodecs.Exception),
-                });
+                    new global::Kakashi.Templates.TemplateArg("operation", global::Kakashi.Templates.ArgType.String),
+                    new global::Kakashi.Templates.TemplateArg("attempts", global::Kakashi.Templates.ArgType.Int32),
+                    new global::Kakashi.Templates.TemplateArg("error", global::Kakashi.Templates.ArgType.Exception),
+                }));
 
             [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
             public partial void Failed(string operation, int attempts, global::System.Exception? error)

@@ -5,7 +5,7 @@ namespace Demo
 {
     partial class TradeLog
     {
-        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_OrderFilled_4EF76616 = new global::Kakashi.Templates.LogTemplate(
+        private static readonly global::Kakashi.Templates.LogTemplate __kakashiTemplate_OrderFilled_4EF76616 = global::Kakashi.Templates.TemplateRegistry.Shared.Register(new global::Kakashi.Templates.LogTemplate(
             "Demo.TradeLog.OrderFilled", global::Microsoft.Extensions.Logging.LogLevel.Information, 1001, null, "Order {OrderId} filled {Quantity} at {Price} for {Symbol}",
             new global::Kakashi.Templates.TemplateSegment[]
             {
@@ -20,11 +20,11 @@ namespace Demo
             },
             new global::Kakashi.Templates.TemplateArg[]
             {
-                new global::Kakashi.Templates.TemplateArg("orderId", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<int>()),
-                new global::Kakashi.Templates.TemplateArg("quantity", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<int>()),
-                new global::Kakashi.Templates.TemplateArg("price", global::Kakashi.Templates.ArgCodecs.Utf8Formattable<double>()),
-                new global::Kakashi.Templates.TemplateArg("symbol", global::Kakashi.Templates.ArgCodecs.String),
-            });
+                new global::Kakashi.Templates.TemplateArg("orderId", global::Kakashi.Templates.ArgType.Int32),
+                new global::Kakashi.Templates.TemplateArg("quantity", global::Kakashi.Templates.ArgType.Int32),
+                new global::Kakashi.Templates.TemplateArg("price", global::Kakashi.Templates.ArgType.Double),
+                new global::Kakashi.Templates.TemplateArg("symbol", global::Kakashi.Templates.ArgType.String),
+            }));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Kakashi.Generators", "1.0.0")]
         public static partial void OrderFilled(this global::Kakashi.KakashiLogger logger, int orderId, int quantity, double price, string symbol)

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Text;
 
-namespace Kakashi.Generators;
+namespace Kakashi.Shared;
 
 /// <summary>
 /// Parses a message template the way Microsoft.Extensions.Logging does (LogValuesFormatter turns named holes into a
