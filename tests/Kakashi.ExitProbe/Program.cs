@@ -4,9 +4,11 @@ using Kakashi;
 using Microsoft.Extensions.Logging;
 
 // usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock|huge|append [prefix]>
+//        Kakashi.ExitProbe decode <capture> <manifest> <output> [template]
 //   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
 //   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
 //   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
+if (args[0] == "decode") return Decoding.Run(args);
 string path = args[0];
 string how = args.Length > 2 ? args[2] : "return";
 if (how == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
@@ -48,4 +50,40 @@ internal static partial class ProbeLog
 
     [KakashiLog(LogLevel.Information, "{Prefix} {Index}")]
     public static partial void Line(this KakashiLogger logger, string prefix, int index);
+}
+
+/// <summary>
+/// Decodes records captured in another process (the runtime tests) from the manifest bytes alone: this process has none of
+/// the test assembly's generated code, enums or types. The capture is a sequence of (24-byte clock calibration, detached record).
+/// </summary>
+internal static class Decoding
+{
+    public static int Run(string[] args)
+    {
+        var manifest = LogManifest.Read(System.IO.File.ReadAllBytes(args[2]));
+        var decoder = new RecordDecoder(manifest);
+        var formatter = args.Length > 4 ? new TextFormatter(args[4]) : new TextFormatter();
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        byte[] capture = System.IO.File.ReadAllBytes(args[1]);
+        int pos = 0, records = 0;
+        while (pos < capture.Length)
+        {
+            decoder.Clock = Kakashi.Clock.ClockCalibration.Read(capture.AsSpan(pos, Kakashi.Clock.ClockCalibration.Size));
+            pos += Kakashi.Clock.ClockCalibration.Size;
+            var status = decoder.TryDecodeDetached(capture.AsSpan(pos), null, out var record, out int consumed);
+            if (status != DecodeStatus.Ok)
+            {
+                Console.Error.WriteLine($"record {records} at byte {pos}: {status}");
+                return 2;
+            }
+            pos += consumed;
+            var writer = new Utf8Writer(output);
+            formatter.Format(in record, ref writer);
+            writer.Commit();
+            records++;
+        }
+        System.IO.File.WriteAllBytes(args[3], output.WrittenSpan.ToArray());
+        Console.WriteLine($"templates={manifest.Templates.Count} records={records}");
+        return 0;
+    }
 }

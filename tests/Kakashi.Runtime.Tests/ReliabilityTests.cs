@@ -63,24 +63,6 @@ public class ReliabilityTests
 
     private static string NewFolder() => Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
 
-    /// <summary>A fresh folder under the temp folder, deleted (with what the test left in it) on dispose.</summary>
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = NewFolder();
-
-        public void Dispose()
-        {
-            try
-            {
-                if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // a file still held open: the OS cleans the temp folder eventually
-            }
-        }
-    }
-
     private static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
 
     private static async Task WaitUntil(Func<bool> condition, int seconds = 30)

@@ -67,3 +67,21 @@ internal sealed class TempLog : IAsyncDisposable
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>A fresh folder under the temp folder (not created), deleted with what the test left in it on dispose.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a file still held open: the OS cleans the temp folder eventually
+        }
+    }
+}

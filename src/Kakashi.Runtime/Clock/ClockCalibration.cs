@@ -36,9 +36,10 @@ public readonly struct ClockCalibration : IEquatable<ClockCalibration>
     /// <summary>The UTC time of a raw clock value (clamped to the range of <see cref="DateTime"/>).</summary>
     public DateTime ToUtc(long raw)
     {
-        double ticks = AnchorUtcTicks + (raw - AnchorRaw) * UtcTicksPerRaw;
-        if (!(ticks >= DateTime.MinValue.Ticks)) return DateTime.MinValue; // also NaN
-        if (ticks >= DateTime.MaxValue.Ticks) return DateTime.MaxValue;
+        // in doubles first: a hostile raw value (a damaged file) can overflow the long arithmetic
+        double ticks = AnchorUtcTicks + ((double)raw - AnchorRaw) * UtcTicksPerRaw;
+        if (!(ticks >= DateTime.MinValue.Ticks)) return new DateTime(DateTime.MinValue.Ticks, DateTimeKind.Utc); // also NaN
+        if (ticks >= DateTime.MaxValue.Ticks) return new DateTime(DateTime.MaxValue.Ticks, DateTimeKind.Utc);
         return new DateTime(Math.Clamp(ToUtcTicks(raw), DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
     }
 

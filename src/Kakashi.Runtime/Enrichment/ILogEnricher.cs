@@ -63,10 +63,19 @@ public ref struct PropertyWriter
     /// <summary>Adds a property from text.</summary>
     public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<char> value)
     {
-        Span<byte> scratch = value.Length <= 128 ? stackalloc byte[value.Length * 3] : new byte[Encoding.UTF8.GetMaxByteCount(value.Length)];
-        int n = Encoding.UTF8.GetBytes(value, scratch);
-        Add(name, scratch[..n]);
+        if (value.Length <= 128)
+        {
+            Span<byte> small = stackalloc byte[value.Length * 3];
+            Add(name, small[..Encoding.UTF8.GetBytes(value, small)]);
+            return;
+        }
+        // a long value: a scratch buffer kept by the (drain) thread, grown once, so nothing is allocated per record
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var scratch = t_scratch is { } kept && kept.Length >= max ? kept : t_scratch = new byte[Math.Max(max, 1024)];
+        Add(name, scratch.AsSpan(0, Encoding.UTF8.GetBytes(value, scratch)));
     }
+
+    [ThreadStatic] private static byte[]? t_scratch;
 
     /// <summary>Adds a property with a formattable value (numbers, ids) written without allocating.</summary>
     public void Add<T>(scoped ReadOnlySpan<byte> name, T value) where T : IUtf8SpanFormattable

@@ -10,7 +10,7 @@ namespace Kakashi;
 /// A batch of formatted records handed to a <see cref="LogWriter"/>: the bytes of whole records, where each record ends and
 /// its level, so a writer can frame, route or color per record without re-parsing the bytes. The drain formats once and
 /// every writer stage shares the batch; batches are pooled (nothing is allocated per batch in steady state), so a writer
-/// must not keep a reference after its <see cref="LogWriter.WriteAsync"/> returns — copy what it needs.
+/// must not keep a reference after its <see cref="LogWriter.WriteAsync"/> returns unless it called <see cref="Retain"/>.
 /// </summary>
 public sealed class LogBatch
 {
@@ -101,9 +101,35 @@ public sealed class LogBatch
 
     internal void SetReferences(int count) => Volatile.Write(ref _references, count);
 
-    internal void Release()
+    /// <summary>
+    /// Keeps the batch past <see cref="LogWriter.WriteAsync"/> (a writer that sends or confirms later: a broker's delivery
+    /// reports, an HTTP request accumulated over several batches, a spool). Call it inside <c>WriteAsync</c>, and
+    /// <see cref="Release"/> once per <see cref="Retain"/> when done; until then the batch is not reused. A writer that keeps
+    /// batches for long makes the pipeline allocate new ones.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The batch was already given back.</exception>
+    public void Retain()
     {
-        if (Interlocked.Decrement(ref _references) == 0 && _pool is not null && Flush is null) _pool.Return(this);
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _references);
+            if (current <= 0) throw new InvalidOperationException("The batch was already released: retain it inside WriteAsync, before returning.");
+        }
+        while (Interlocked.CompareExchange(ref _references, current + 1, current) != current);
+    }
+
+    /// <summary>Gives back a batch kept with <see cref="Retain"/>.</summary>
+    /// <exception cref="InvalidOperationException">Released more often than retained.</exception>
+    public void Release()
+    {
+        int left = Interlocked.Decrement(ref _references);
+        if (left < 0)
+        {
+            Interlocked.Increment(ref _references);
+            throw new InvalidOperationException("The batch was released more often than it was retained.");
+        }
+        if (left == 0 && _pool is not null && Flush is null) _pool.Return(this);
     }
 
     internal void Reset()

@@ -235,6 +235,7 @@ internal sealed class WriterStage
         }
         Volatile.Read(ref _flushInFlight)?.Signal(Index);
         SignalQueuedFlushes();
+        SignalConfirmedFlushes(all: true);
     }
 
     public void Close()
@@ -293,7 +294,11 @@ internal sealed class WriterStage
                 if (!batch.IsInternal) _queuedRecords -= batch.Records;
                 // a writer that confirms may settle records of this batch while it is still writing it: they are
                 // unconfirmed from the start (taken back if the writer refuses the batch)
-                if (_confirms) _unconfirmed.Add(batch.Records, batch.IsInternal);
+                if (_confirms)
+                {
+                    _unconfirmed.Add(batch.Records, batch.IsInternal);
+                    _taken += batch.Records;
+                }
                 else if (!batch.IsInternal) _inFlight = batch.Records;
             }
             return batch;
@@ -352,6 +357,7 @@ internal sealed class WriterStage
         {
             while (records > 0 && _unconfirmed.TryTake(ref records, out int taken, out bool isInternal))
             {
+                _settled += taken;
                 if (isInternal)
                 {
                     if (delivered) _internalWritten += taken;
@@ -368,6 +374,48 @@ internal sealed class WriterStage
         }
         if (delivered) _failing = false;
         if (error is not null) ReportError(error);
+        SignalConfirmedFlushes(all: false);
+    }
+
+    // a flush of a writer that confirms completes when every record it took before the flush is settled
+    private long _taken;
+    private long _settled;
+    private readonly System.Collections.Generic.List<(FlushRequest Request, long Target)> _awaitingConfirmation = new();
+
+    /// <summary>After the writer flushed: the request completes now, or once the records taken so far are confirmed.</summary>
+    private void CompleteFlush(FlushRequest flush)
+    {
+        if (_confirms)
+        {
+            lock (_lock)
+            {
+                if (_settled < _taken)
+                {
+                    _awaitingConfirmation.Add((flush, _taken));
+                    return;
+                }
+            }
+        }
+        flush.Signal(Index);
+    }
+
+    /// <summary>Signals the flushes whose records are all settled (or all of them: the writer closed, or hangs).</summary>
+    private void SignalConfirmedFlushes(bool all)
+    {
+        if (!_confirms) return;
+        System.Collections.Generic.List<FlushRequest>? done = null;
+        lock (_lock)
+        {
+            for (int i = _awaitingConfirmation.Count - 1; i >= 0; i--)
+            {
+                var (request, target) = _awaitingConfirmation[i];
+                if (!all && _settled < target) continue;
+                (done ??= []).Add(request);
+                _awaitingConfirmation.RemoveAt(i);
+            }
+        }
+        if (done is null) return;
+        foreach (var request in done) request.Signal(Index);
     }
 
     private long _flushes;
@@ -423,7 +471,7 @@ internal sealed class WriterStage
                     Volatile.Write(ref _flushInFlight, flush);
                     await Guard(static (w, ct) => w.FlushAsync(ct)).ConfigureAwait(false);
                     Volatile.Write(ref _flushInFlight, null);
-                    flush.Signal(Index);
+                    CompleteFlush(flush);
                     continue;
                 }
                 await WriteAsync(batch).ConfigureAwait(false);
@@ -433,6 +481,7 @@ internal sealed class WriterStage
         {
             // whatever the loop leaves behind (abandoned at shutdown) no flush may wait for
             SignalQueuedFlushes();
+            SignalConfirmedFlushes(all: true);
         }
     }
 
@@ -480,7 +529,11 @@ internal sealed class WriterStage
             int records = batch.Records;
             bool isInternal = _inFlightInternal;
             _inFlight = 0;
-            if (_confirms && error is not null) _unconfirmed.RemoveLast(records); // refused: it never took them
+            if (_confirms && error is not null)
+            {
+                _unconfirmed.RemoveLast(records); // refused: it never took them
+                _taken -= records;
+            }
             if (error is null)
             {
                 if (_confirms) return; // settled by the writer as it confirms
@@ -537,6 +590,7 @@ internal sealed class WriterStage
             _failed += lost;
             _unconfirmed.Clear();
         }
+        SignalConfirmedFlushes(all: true);
         if (lost > 0) _drain.ReportShutdownLoss(this, lost);
     }
 

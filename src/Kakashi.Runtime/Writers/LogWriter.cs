@@ -63,8 +63,12 @@ public abstract class LogWriter : IAsyncDisposable
     /// False (default): the records of a batch count as written when <see cref="WriteAsync"/> returns, and as failed when it
     /// throws after every retry. True: returning from <see cref="WriteAsync"/> means the writer took the batch, and each of
     /// its records counts as written or failed only when the writer says so through <see cref="WriterContext.Delivered"/> and
-    /// <see cref="WriterContext.Failed"/>, in order (a buffering file writer, a broker's delivery reports); throwing means it
-    /// did not take the batch. Records still unconfirmed when the writer is disposed count as failed.
+    /// <see cref="WriterContext.Failed"/>, in order, one record or a whole batch at a time (a buffering file writer, a broker's
+    /// delivery reports, a RELP server's acknowledgements); throwing means it did not take the batch. To send later it keeps
+    /// the batch with <see cref="LogBatch.Retain"/>. A flush (<see cref="AsyncPipeline.FlushAllAsync"/>) completes for this
+    /// writer once every record it took before the flush is confirmed or failed (or the writer is hung or closed; the
+    /// caller's cancellation token bounds the wait). Records still unconfirmed when the writer is disposed count as failed
+    /// and are reported as lost.
     /// </summary>
     protected internal virtual bool ConfirmsDelivery => false;
 
