@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -130,5 +131,65 @@ public class AllocationTests
         Assert.True(drain < 4 * 1024, $"the drain allocated {drain} bytes for 1M records");
         // the whole process, test host included: a small constant, not a per-record cost (1M records would be >= 1 MB)
         Assert.True(process < 1024 * 1024, $"the process allocated {process} bytes for 1M records");
+    }
+
+    [Fact]
+    public async Task Every_shipped_enricher_and_two_formatters_allocate_nothing_per_record()
+    {
+        using var folder = new TempFolder();
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            BufferSize = 256 * 1024,
+            Formatter = new TextFormatter("{Timestamp:O} [{Level}] {Category}: {Message} {Properties}{NewLine}"),
+            Writers =
+            [
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "text.log")),
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "other.log")) { Formatter = new TextFormatter("{Level:u3}|{ThreadId}|{EventId}|{Message}|{Properties}{NewLine}{Exception}") },
+            ],
+            Enrichers =
+            [
+                new MachineNameEnricher(), new ProcessEnricher(), new ApplicationEnricher("alloc-test", "1.0"),
+                new PropertiesEnricher(("Region", "eu-west"), ("Env", "test")), new ThreadEnricher(), new ScopeEnricher(), new ActivityEnricher(),
+            ],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("Alloc");
+        using var go = new SemaphoreSlim(0);
+        using var done = new SemaphoreSlim(0);
+        long caller = -1;
+        var producer = new Thread(() =>
+        {
+            using var activity = new System.Diagnostics.Activity("request").Start();
+            using var outer = logger.BeginScope("RequestId", 42);
+            using var inner = logger.BeginScope("User", "ann");
+            for (int i = 0; i < 100_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
+            done.Release();
+            go.Wait();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1_000_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
+            caller = GC.GetAllocatedBytesForCurrentThread() - before;
+            done.Release();
+        }) { Name = "a producer thread whose name is long enough to take the long path of the thread enricher: " + new string('n', 150) };
+        producer.Start();
+        done.Wait();
+        await pipeline.FlushAllAsync();
+        long drain = pipeline.DrainAllocatedBytes;
+        go.Release();
+        done.Wait();
+        producer.Join();
+        await pipeline.FlushAllAsync();
+        Thread.Sleep(150); // the drain publishes its allocation counter once per loop
+        drain = pipeline.DrainAllocatedBytes - drain;
+        var m = pipeline.GetMetrics();
+        await pipeline.DisposeAsync();
+
+        Assert.Equal(0, caller);
+        Assert.True(drain < 4 * 1024, $"the drain allocated {drain} bytes for 1M records with every enricher and two formatters");
+        Assert.Equal(2, m.Formatters.Count);
+        Assert.All(m.Formatters, f => Assert.True(f.Formatted >= 1_100_000));
+        string line = System.IO.File.ReadLines(System.IO.Path.Combine(folder.Path, "text.log")).Last();
+        Assert.Contains("RequestId=42 User=ann", line);
+        Assert.Contains("TraceId=", line);
+        Assert.Contains("Region=eu-west", line);
     }
 }

@@ -373,7 +373,8 @@ internal sealed class WriterStage
             }
         }
         if (delivered) _failing = false;
-        if (error is not null) ReportError(error);
+        // a record the destination rejected is reported, but the writer made progress: it is not failing
+        if (error is not null) _drain.ReportWriterProblem(this, error);
         SignalConfirmedFlushes(all: false);
     }
 
@@ -385,7 +386,7 @@ internal sealed class WriterStage
     /// <summary>After the writer flushed: the request completes now, or once the records taken so far are confirmed.</summary>
     private void CompleteFlush(FlushRequest flush)
     {
-        if (_confirms)
+        if (_confirms && !Impaired)
         {
             lock (_lock)
             {
@@ -432,6 +433,7 @@ internal sealed class WriterStage
     internal void ReportError(Exception error)
     {
         _failing = true;
+        SignalConfirmedFlushes(all: true); // a failing writer holds its records for retry: flushes do not wait for them
         _drain.ReportWriterProblem(this, error);
     }
 
@@ -555,6 +557,7 @@ internal sealed class WriterStage
         {
             _drain.ReportWriterProblem(this, error);
         }
+        if (error is not null) SignalConfirmedFlushes(all: true);
     }
 
     private async ValueTask Guard(Func<LogWriter, CancellationToken, ValueTask> action)

@@ -66,8 +66,10 @@ public abstract class LogWriter : IAsyncDisposable
     /// <see cref="WriterContext.Failed"/>, in order, one record or a whole batch at a time (a buffering file writer, a broker's
     /// delivery reports, a RELP server's acknowledgements); throwing means it did not take the batch. To send later it keeps
     /// the batch with <see cref="LogBatch.Retain"/>. A flush (<see cref="AsyncPipeline.FlushAllAsync"/>) completes for this
-    /// writer once every record it took before the flush is confirmed or failed (or the writer is hung or closed; the
-    /// caller's cancellation token bounds the wait). Records still unconfirmed when the writer is disposed count as failed
+    /// writer once every record it took before the flush is confirmed or failed, or as soon as the writer is failing
+    /// (<see cref="WriterContext.ReportError"/>, a failed write), hung or closed: what it still holds stays in
+    /// <see cref="WriterMetrics.Queued"/>. The caller's cancellation token bounds the wait. <see cref="WriterContext.Failed"/>
+    /// with an error reports a rejected record without marking the writer failing. Records still unconfirmed when the writer is disposed count as failed
     /// and are reported as lost.
     /// </summary>
     protected internal virtual bool ConfirmsDelivery => false;
