@@ -30,7 +30,8 @@ public static class Program
           all          latency, throughput, backpressure, then bdn
 
         options (latency, throughput, backpressure, all)
-          --peers Kakashi,ZLogger,MEL,Serilog,NLog   peers to race (default all)
+          --peers Kakashi,ZLogger,MEL,Serilog,NLog   peers to race (default all of these; also Kakashi-2fmt: a second writer
+                                                      with its own formatter, Kakashi-all: that and every shipped enricher)
           --threads 1,2                               producer thread counts (default 1,2)
           --runs N                                    processes per peer and thread count (latency 1, throughput 3, backpressure 1)
           --quiet-wait 120                            seconds to wait for other processes to leave the CPUs idle before each child (0: off)

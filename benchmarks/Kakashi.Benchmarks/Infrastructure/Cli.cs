@@ -57,7 +57,7 @@ public sealed class Cli
     public string[] GetPeers()
     {
         var v = Get("peers");
-        if (v is null) return PeerCatalog.Names.ToArray();
+        if (v is null) return PeerCatalog.Defaults.ToArray();
         return v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(PeerCatalog.Canonical).ToArray();
     }
 }

@@ -30,7 +30,15 @@ public readonly record struct LogFileCheck(long Lines, long RecordLines, long Ot
     }
 
     /// <summary>One whole record as every peer writes it: "... [Information] Bench: Order N filled 100 at 101.25 for MSFT".</summary>
+    /// (Kakashi-all appends the enrichers' properties, " MachineName=... SpanId=...": the record is the text before them.)
     private static bool IsRecord(string line)
+    {
+        int properties = line.IndexOf(" MachineName=", StringComparison.Ordinal);
+        if (properties > 0) line = line[..properties];
+        return IsPlainRecord(line);
+    }
+
+    private static bool IsPlainRecord(string line)
         => line.EndsWith($" filled {PeerSetup.Quantity} at 101.25 for {PeerSetup.Symbol}", StringComparison.Ordinal)
            && line.Contains($" {PeerSetup.Category}: Order ", StringComparison.Ordinal)
            && line.IndexOf(" Order ", StringComparison.Ordinal) == line.LastIndexOf(" Order ", StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
@@ -12,29 +13,70 @@ public static partial class KakashiBenchLog
     public static partial void OrderFilledDebug(this KakashiLogger logger, int orderId, int quantity, double price, string symbol);
 }
 
-/// <summary>Kakashi: generated [KakashiLog] methods, AsyncPipeline with its defaults, one AsyncFileWriter.</summary>
-public sealed class KakashiPeer : IPeer
+/// <summary>
+/// Kakashi: generated [KakashiLog] methods, AsyncPipeline with its defaults, one AsyncFileWriter. Variants for the cost of
+/// pipeline features: <c>Kakashi-2fmt</c> adds a second file writer with its own formatter (each record is formatted
+/// twice); <c>Kakashi-all</c> adds that and every shipped enricher (with a scope and an activity on the producer threads).
+/// </summary>
+public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false) : IPeer
 {
     public const string Layout = "{Timestamp:O} [{Level}] {Category}: {Message}{NewLine}";
+    public const string SecondLayout = "{Timestamp:O}|{Level:u3}|{EventId}|{ThreadId}|{Category}|{Message}{NewLine}";
+    public const string EnrichedLayout = "{Timestamp:O} [{Level}] {Category}: {Message} {Properties}{NewLine}";
 
     private AsyncPipeline? _pipeline;
     private KakashiLogger _logger = null!;
+    private string? _secondPath;
 
-    public string Name => "Kakashi";
+    public string Name => name;
 
-    public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; layout \"{Layout}\"";
+    public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; layout \"{(allEnrichers ? EnrichedLayout : Layout)}\""
+        + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
+        + (allEnrichers ? "; every shipped enricher (machine, process, application, properties, thread, scope, activity), a scope and an activity on each producer thread" : "");
 
     public string? Counters { get; private set; }
 
     public void Setup(string path)
     {
-        _pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        var config = new AsyncPipelineConfig
         {
             MinLevel = LogLevel.Information,
-            Formatter = new TextFormatter(Layout),
+            Formatter = new TextFormatter(allEnrichers ? EnrichedLayout : Layout),
             Writers = [new AsyncFileWriter(path)],
-        });
+        };
+        if (secondFormatter)
+        {
+            _secondPath = path + ".second";
+            config.Writers.Add(new AsyncFileWriter(_secondPath) { Formatter = new TextFormatter(SecondLayout) });
+        }
+        if (allEnrichers)
+        {
+            foreach (var enricher in new ILogEnricher[]
+            {
+                new MachineNameEnricher(), new ProcessEnricher(), new ApplicationEnricher("bench", "1.0"),
+                new PropertiesEnricher(("Region", "eu-west"), ("Env", "bench")), new ThreadEnricher(), new ScopeEnricher(), new ActivityEnricher(),
+            }) config.Enrichers.Add(enricher);
+        }
+        _pipeline = new AsyncPipeline(config);
         _logger = _pipeline.CreateLogger(PeerSetup.Category);
+    }
+
+    /// <summary>Called on each producer thread before it logs: the caller context the enrichers read.</summary>
+    public IDisposable? EnterProducer()
+    {
+        if (!allEnrichers) return null;
+        var activity = new System.Diagnostics.Activity("request").Start();
+        var scope = _logger.BeginScope("RequestId", 42);
+        return new Both(scope, activity);
+    }
+
+    private sealed class Both(IDisposable a, IDisposable b) : IDisposable
+    {
+        public void Dispose()
+        {
+            a.Dispose();
+            b.Dispose();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -58,6 +100,7 @@ public sealed class KakashiPeer : IPeer
         if (pipeline is null) return;
         _pipeline = null;
         pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_secondPath is not null) System.IO.File.Delete(_secondPath);
         var m = pipeline.GetMetrics();
         Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} truncated={m.LogsTruncated} formatErrors={m.FormatErrors}";
     }

@@ -12,13 +12,19 @@ public static class PeerCatalog
     private static readonly (string Name, Func<IPeer> Create)[] s_peers =
     [
         ("Kakashi", () => new KakashiPeer()),
+        ("Kakashi-2fmt", () => new KakashiPeer("Kakashi-2fmt", secondFormatter: true)),
+        ("Kakashi-all", () => new KakashiPeer("Kakashi-all", secondFormatter: true, allEnrichers: true)),
         ("ZLogger", () => new ZLoggerPeer()),
         ("MEL", () => new MelPeer()),
         ("Serilog", () => new SerilogPeer()),
         ("NLog", () => new NLogPeer()),
     ];
 
+    /// <summary>Every peer and Kakashi variant a run can name.</summary>
     public static IReadOnlyList<string> Names { get; } = s_peers.Select(p => p.Name).ToArray();
+
+    /// <summary>What a run without --peers races: Kakashi and the peers (the Kakashi-* feature variants only when named).</summary>
+    public static IReadOnlyList<string> Defaults { get; } = Names.Where(n => !n.StartsWith("Kakashi-", StringComparison.Ordinal)).ToArray();
 
     public static IPeer Create(string name)
     {

@@ -212,6 +212,7 @@ public static class ThroughputHarness
             {
                 try
                 {
+                    using var context = (peer as KakashiPeer)?.EnterProducer();
                     int orderId = index * 100_000_000;
                     if (warm > 0)
                     {
