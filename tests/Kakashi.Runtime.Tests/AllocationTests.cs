@@ -97,34 +97,7 @@ public class AllocationTests
     public async Task Whole_pipeline_allocates_a_small_constant_over_a_million_records()
     {
         await using var log = new TempLog("{Timestamp:O} [{Level}] {Category}: {Message}{NewLine}", bufferSize: 256 * 1024);
-        var logger = log.Logger;
-        // one dedicated producer thread: its first call registers its ring buffer (a one-time allocation)
-        using var go = new SemaphoreSlim(0);
-        using var done = new SemaphoreSlim(0);
-        long caller = 0;
-        var producer = new Thread(() =>
-        {
-            for (int i = 0; i < 200_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
-            done.Release();
-            go.Wait();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1_000_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
-            caller = GC.GetAllocatedBytesForCurrentThread() - before;
-            done.Release();
-        });
-        producer.Start();
-        done.Wait();
-        await log.Pipeline.FlushAllAsync();
-
-        long process = GC.GetTotalAllocatedBytes(precise: true);
-        long drain = log.Pipeline.DrainAllocatedBytes;
-        go.Release();
-        done.Wait();
-        producer.Join();
-        await log.Pipeline.FlushAllAsync();
-        Thread.Sleep(150); // the drain publishes its allocation counter once per loop
-        drain = log.Pipeline.DrainAllocatedBytes - drain;
-        process = GC.GetTotalAllocatedBytes(precise: true) - process;
+        var (caller, drain, process) = await MeasureMillion(log.Pipeline, log.Logger, warm: 200_000);
 
         Assert.Equal(0, caller);
         // the flush request's task and the like: bytes per FlushAllAsync, nothing per record
@@ -154,32 +127,13 @@ public class AllocationTests
             FlushOnProcessExit = false,
         });
         var logger = pipeline.CreateLogger("Alloc");
-        using var go = new SemaphoreSlim(0);
-        using var done = new SemaphoreSlim(0);
-        long caller = -1;
-        var producer = new Thread(() =>
+        var (caller, drain, _) = await MeasureMillion(pipeline, logger, warm: 100_000, context: () =>
         {
-            using var activity = new System.Diagnostics.Activity("request").Start();
-            using var outer = logger.BeginScope("RequestId", 42);
-            using var inner = logger.BeginScope("User", "ann");
-            for (int i = 0; i < 100_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
-            done.Release();
-            go.Wait();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1_000_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
-            caller = GC.GetAllocatedBytesForCurrentThread() - before;
-            done.Release();
-        }) { Name = "a producer thread whose name is long enough to take the long path of the thread enricher: " + new string('n', 150) };
-        producer.Start();
-        done.Wait();
-        await pipeline.FlushAllAsync();
-        long drain = pipeline.DrainAllocatedBytes;
-        go.Release();
-        done.Wait();
-        producer.Join();
-        await pipeline.FlushAllAsync();
-        Thread.Sleep(150); // the drain publishes its allocation counter once per loop
-        drain = pipeline.DrainAllocatedBytes - drain;
+            var activity = new System.Diagnostics.Activity("request").Start();
+            var outer = logger.BeginScope("RequestId", 42);
+            var inner = logger.BeginScope("User", "ann");
+            return [inner, outer, activity];
+        }, threadName: "a producer thread whose name is long enough to take the long path of the thread enricher: " + new string('n', 150));
         var m = pipeline.GetMetrics();
         await pipeline.DisposeAsync();
 
@@ -191,5 +145,40 @@ public class AllocationTests
         Assert.Contains("RequestId=42 User=ann", line);
         Assert.Contains("TraceId=", line);
         Assert.Contains("Region=eu-west", line);
+    }
+
+    /// <summary>
+    /// Logs <paramref name="warm"/> records from a dedicated producer thread (its first call registers its ring, a one-time
+    /// allocation), then 1M more, and returns the bytes allocated by that thread, the drain and the whole process for the million.
+    /// </summary>
+    private static async Task<(long Caller, long Drain, long Process)> MeasureMillion(AsyncPipeline pipeline, KakashiLogger logger, int warm,
+        Func<IDisposable[]>? context = null, string? threadName = null)
+    {
+        using var go = new SemaphoreSlim(0);
+        using var done = new SemaphoreSlim(0);
+        long caller = -1;
+        var producer = new Thread(() =>
+        {
+            var scopes = context?.Invoke() ?? [];
+            for (int i = 0; i < warm; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
+            done.Release();
+            go.Wait();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1_000_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
+            caller = GC.GetAllocatedBytesForCurrentThread() - before;
+            foreach (var scope in scopes) scope.Dispose();
+            done.Release();
+        }) { Name = threadName };
+        producer.Start();
+        done.Wait();
+        await pipeline.FlushAllAsync();
+        long process = GC.GetTotalAllocatedBytes(precise: true);
+        long drain = pipeline.DrainAllocatedBytes;
+        go.Release();
+        done.Wait();
+        producer.Join();
+        await pipeline.FlushAllAsync();
+        Thread.Sleep(150); // the drain publishes its allocation counter once per loop
+        return (caller, pipeline.DrainAllocatedBytes - drain, GC.GetTotalAllocatedBytes(precise: true) - process);
     }
 }
