@@ -74,6 +74,29 @@ public class RecordProcessorTests
         Assert.Empty(errors);
     }
 
+    private sealed class Fixed(string name) : IConstantEnricher
+    {
+        public int Calls;
+        public void Enrich(in LogRecord record, ref PropertyWriter properties)
+        {
+            Calls++;
+            properties.Add(System.Text.Encoding.UTF8.GetBytes(name), "v"u8);
+        }
+    }
+
+    [Fact]
+    public void Constant_enrichers_are_rendered_once_and_the_properties_keep_the_configured_order()
+    {
+        var text = Output(new TextFormatter("{Properties}{NewLine}"));
+        var a = new Fixed("A");
+        var b = new Fixed("B");
+        var c = new Fixed("C");
+        var processor = new RecordProcessor([], [a, b, new Tag(), c], [], [text], (_, _) => { });
+        for (int i = 0; i < 3; i++) Run(processor, i);
+        Assert.Equal(["A=v B=v Tag=t C=v\n", "A=v B=v Tag=t C=v\n", "A=v B=v Tag=t C=v\n"], Lines(text));
+        Assert.Equal((1, 1, 1), (a.Calls, b.Calls, c.Calls));
+    }
+
     [Fact]
     public void A_formatter_that_throws_leaves_no_partial_record_and_fails_only_its_output()
     {

@@ -20,7 +20,7 @@ public class SpscRingTests
     /// <summary>Writes a record of <paramref name="size"/> aligned bytes carrying <paramref name="value"/>; false when the ring refused.</summary>
     private static unsafe bool Produce(SpscRing ring, int size, long value, long limit = Capacity)
     {
-        byte* p = ring.TryClaim(size, limit, out _);
+        byte* p = ring.TryClaim(size, limit);
         if (p == null) return false;
         *(int*)p = size;
         *(long*)(p + RecordLayout.TimestampOffset) = value;
@@ -92,10 +92,10 @@ public class SpscRingTests
     {
         var ring = NewRing();
         for (int i = 0; i < 16; i++) Assert.True(Produce(ring, 64, i, limit: 1024));
-        byte* p = ring.TryClaim(64, 1024, out long fill);
+        byte* p = ring.TryClaim(64, 1024);
         Assert.True(p == null);
-        Assert.Equal(1024 + 64, fill);
-        Assert.True(ring.TryClaim(64, Capacity, out _) != null); // the same claim under a higher limit succeeds
+        Assert.Equal(1024 + 64, ring.FillAfterClaim(64));
+        Assert.True(ring.TryClaim(64, Capacity) != null); // the same claim under a higher limit succeeds
     }
 
     [Fact]

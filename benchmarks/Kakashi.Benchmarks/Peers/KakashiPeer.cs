@@ -99,9 +99,10 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         var pipeline = _pipeline;
         if (pipeline is null) return;
         _pipeline = null;
+        long drainAllocated = pipeline.DrainAllocatedBytes; // the drain thread's own allocations over the whole run (warm-up included)
         pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
         if (_secondPath is not null) System.IO.File.Delete(_secondPath);
         var m = pipeline.GetMetrics();
-        Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} truncated={m.LogsTruncated} formatErrors={m.FormatErrors}";
+        Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} truncated={m.LogsTruncated} formatErrors={m.FormatErrors} drainAllocatedBytes={drainAllocated}";
     }
 }

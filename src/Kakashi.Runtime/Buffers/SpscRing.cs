@@ -37,21 +37,22 @@ internal unsafe class SpscRing
 
     /// <summary>
     /// Claims <paramref name="size"/> contiguous bytes (a multiple of <see cref="RecordLayout.Alignment"/>, at most half the ring)
-    /// if the fill stays within <paramref name="limit"/>; null otherwise, with <paramref name="fill"/> the fill the claim would make.
+    /// if the fill stays within <paramref name="limit"/>; null otherwise (<see cref="FillAfterClaim"/> then says how full the
+    /// claim would make the ring). No out parameter, no local whose address is taken: once inlined into the logging call the
+    /// JIT keeps everything in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte* TryClaim(int size, long limit, out long fill)
+    internal byte* TryClaim(int size, long limit)
     {
         long pos = _c.WritePos;
         long offset = pos & Mask;
-        fill = 0;
         if (offset + size <= Capacity && pos + size - _c.ConsumedCache <= limit)
             return Base + offset;
-        return TryClaimSlow(size, limit, out fill);
+        return TryClaimSlow(size, limit);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private byte* TryClaimSlow(int size, long limit, out long fill)
+    private byte* TryClaimSlow(int size, long limit)
     {
         while (true)
         {
@@ -59,12 +60,10 @@ internal unsafe class SpscRing
             long offset = pos & Mask;
             long contiguous = Capacity - offset;
             long need = size <= contiguous ? size : contiguous + size;
-            fill = pos + need - _c.ConsumedCache;
-            if (fill > limit)
+            if (pos + need - _c.ConsumedCache > limit)
             {
                 _c.ConsumedCache = Volatile.Read(ref _c.Consumed);
-                fill = pos + need - _c.ConsumedCache;
-                if (fill > limit) return null;
+                if (pos + need - _c.ConsumedCache > limit) return null;
             }
             if (size <= contiguous) return Base + offset;
             // the record does not fit before the end: mark the tail unused and continue at offset 0
@@ -72,6 +71,15 @@ internal unsafe class SpscRing
             _c.WritePos = pos + contiguous;
             Volatile.Write(ref _c.Published, _c.WritePos);
         }
+    }
+
+    /// <summary>The fill a claim of <paramref name="size"/> bytes would bring the ring to (as of the producer's last look at the consumer).</summary>
+    internal long FillAfterClaim(int size)
+    {
+        long pos = _c.WritePos;
+        long contiguous = Capacity - (pos & Mask);
+        long need = size <= contiguous ? size : contiguous + size;
+        return pos + need - _c.ConsumedCache;
     }
 
     /// <summary>Publishes the record written at the claimed address (release: the consumer sees all of its bytes).</summary>

@@ -53,7 +53,7 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte* Claim(int size, int level)
     {
-        byte* p = TryClaim(size, _limit, out _);
+        byte* p = TryClaim(size, _limit);
         return p != null ? p : ClaimSlow(size, level);
     }
 
@@ -66,9 +66,9 @@ internal sealed unsafe class ThreadBuffer : SpscRing
         {
             while (true)
             {
-                byte* p = TryClaim(size, _limit, out long fill);
+                byte* p = TryClaim(size, _limit);
                 if (p != null) return p;
-                var decision = _policy.Decide(fill, level, out int discardBelow);
+                var decision = _policy.Decide(FillAfterClaim(size), level, out int discardBelow);
                 if (discardBelow != 0)
                 {
                     Volatile.Write(ref _n.DiscardBelow, discardBelow);
@@ -77,7 +77,7 @@ internal sealed unsafe class ThreadBuffer : SpscRing
                 switch (decision)
                 {
                     case ClaimDecision.Proceed:
-                        p = TryClaim(size, Capacity, out _);
+                        p = TryClaim(size, Capacity);
                         if (p != null) return p;
                         break; // the consumer has not freed the tail yet: decide again
                     case ClaimDecision.Drop:

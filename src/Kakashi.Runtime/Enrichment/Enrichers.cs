@@ -6,14 +6,14 @@ using System.Text;
 namespace Kakashi;
 
 /// <summary><c>MachineName</c>: the host name, read once.</summary>
-public sealed class MachineNameEnricher : ILogEnricher
+public sealed class MachineNameEnricher : IConstantEnricher
 {
     private readonly byte[] _value = Encoding.UTF8.GetBytes(Environment.MachineName);
     public void Enrich(in LogRecord record, ref PropertyWriter properties) => properties.Add("MachineName"u8, _value);
 }
 
 /// <summary><c>ProcessId</c> and <c>ProcessName</c>, read once.</summary>
-public sealed class ProcessEnricher : ILogEnricher
+public sealed class ProcessEnricher : IConstantEnricher
 {
     private readonly byte[] _id = Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     private readonly byte[] _name = Encoding.UTF8.GetBytes(Process.GetCurrentProcess().ProcessName);
@@ -26,7 +26,7 @@ public sealed class ProcessEnricher : ILogEnricher
 }
 
 /// <summary><c>Application</c> and <c>Version</c>: given, or the entry assembly's name and informational version.</summary>
-public sealed class ApplicationEnricher : ILogEnricher
+public sealed class ApplicationEnricher : IConstantEnricher
 {
     private readonly byte[] _name;
     private readonly byte[] _version;
@@ -46,7 +46,7 @@ public sealed class ApplicationEnricher : ILogEnricher
 }
 
 /// <summary>Fixed properties (region, environment, deployment...), encoded once.</summary>
-public sealed class PropertiesEnricher : ILogEnricher
+public sealed class PropertiesEnricher : IConstantEnricher
 {
     private readonly (byte[] Name, byte[] Value)[] _properties;
 
@@ -114,13 +114,8 @@ public sealed class ActivityEnricher : ICallerContextEnricher
     {
         var activity = record.Activity;
         if (activity is null) return;
-        Span<byte> raw = stackalloc byte[16];
-        Span<byte> hex = stackalloc byte[32];
-        activity.TraceId.CopyTo(raw);
-        Convert.TryToHexStringLower(raw, hex, out int n);
-        properties.Add("TraceId"u8, hex[..n]);
-        activity.SpanId.CopyTo(raw[..8]);
-        Convert.TryToHexStringLower(raw[..8], hex, out n);
-        properties.Add("SpanId"u8, hex[..n]);
+        // the ids keep their hex text: writing it is a copy (CopyTo(bytes) would parse the hex, then we would format it again)
+        properties.Add("TraceId"u8, activity.TraceId.ToHexString().AsSpan());
+        properties.Add("SpanId"u8, activity.SpanId.ToHexString().AsSpan());
     }
 }

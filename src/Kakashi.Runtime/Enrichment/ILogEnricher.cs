@@ -15,6 +15,15 @@ public interface ILogEnricher
 }
 
 /// <summary>
+/// Marks an enricher whose properties are the same for every record (machine, process, application, fixed properties): the
+/// pipeline renders them once when it is built and copies the bytes into each record, instead of calling it per record.
+/// Its <see cref="ILogEnricher.Enrich"/> must not read the record.
+/// </summary>
+public interface IConstantEnricher : ILogEnricher
+{
+}
+
+/// <summary>
 /// Marks the enrichers whose values come from the calling thread (<see cref="ScopeEnricher"/>, <see cref="ActivityEnricher"/>):
 /// the pipeline captures what they need in the logging call, without allocating, only when one is configured.
 /// </summary>
@@ -49,6 +58,15 @@ public ref struct PropertyWriter
 
     /// <summary>Properties added so far.</summary>
     public readonly int Count => _count;
+
+    /// <summary>Appends <paramref name="count"/> properties already rendered by a <see cref="PropertyWriter"/> (constant enrichers).</summary>
+    internal void AddRendered(scoped ReadOnlySpan<byte> rendered, int count)
+    {
+        if (count == 0) return;
+        Separator();
+        _buffer.Write(rendered);
+        _count += count;
+    }
 
     /// <summary>Adds a property whose name and value are already UTF-8 (pre-encode constant ones once).</summary>
     public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)

@@ -46,7 +46,8 @@ internal enum ProcessOutcome
 internal sealed class RecordProcessor
 {
     private readonly IRecordFilter[] _filters;
-    private readonly ILogEnricher[] _enrichers;
+    private readonly ILogEnricher?[] _enrichers; // null: the constant block at the same index in _constants
+    private readonly (byte[] Bytes, int Count)[] _constants;
     private readonly IRecordObserver[] _observers;
     private readonly FormatterOutput[] _outputs;
     private readonly ArrayBufferWriter<byte> _properties = new(1024);
@@ -54,11 +55,11 @@ internal sealed class RecordProcessor
 
     public RecordProcessor(IRecordFilter[] filters, ILogEnricher[] enrichers, IRecordObserver[] observers, FormatterOutput[] outputs, Action<string, Exception> report)
     {
+        _report = report;
         _filters = filters;
-        _enrichers = enrichers;
+        _enrichers = PrerenderConstants(enrichers, out _constants);
         _observers = observers;
         _outputs = outputs;
-        _report = report;
     }
 
     public FormatterOutput[] Outputs => _outputs;
@@ -126,12 +127,56 @@ internal sealed class RecordProcessor
         return true;
     }
 
+    /// <summary>
+    /// Renders each run of consecutive <see cref="IConstantEnricher"/>s once (their properties never change) and returns the
+    /// enrichers to call per record, with null where a rendered run goes, so the properties keep the configured order.
+    /// </summary>
+    private ILogEnricher?[] PrerenderConstants(ILogEnricher[] enrichers, out (byte[] Bytes, int Count)[] constants)
+    {
+        var steps = new System.Collections.Generic.List<ILogEnricher?>();
+        var blocks = new System.Collections.Generic.List<(byte[], int)>();
+        for (int i = 0; i < enrichers.Length;)
+        {
+            if (enrichers[i] is not IConstantEnricher)
+            {
+                steps.Add(enrichers[i++]);
+                blocks.Add(([], 0));
+                continue;
+            }
+            var buffer = new ArrayBufferWriter<byte>(256);
+            var writer = new PropertyWriter(buffer);
+            for (; i < enrichers.Length && enrichers[i] is IConstantEnricher constant; i++)
+            {
+                try
+                {
+                    constant.Enrich(default, ref writer);
+                }
+                catch (Exception e)
+                {
+                    _report("enricher " + constant.GetType().Name, e);
+                }
+            }
+            steps.Add(null);
+            blocks.Add((buffer.WrittenSpan.ToArray(), writer.Count));
+        }
+        constants = [.. blocks];
+        return [.. steps];
+    }
+
     private ReadOnlySpan<byte> Enrich(in LogRecord record)
     {
         _properties.ResetWrittenCount();
         var properties = new PropertyWriter(_properties);
-        foreach (var enricher in _enrichers)
+        var enrichers = _enrichers;
+        for (int i = 0; i < enrichers.Length; i++)
         {
+            var enricher = enrichers[i];
+            if (enricher is null)
+            {
+                var (bytes, count) = _constants[i];
+                properties.AddRendered(bytes, count);
+                continue;
+            }
             try
             {
                 enricher.Enrich(in record, ref properties);
