@@ -28,7 +28,7 @@ public unsafe class RingSetTests
         *(int*)p = RecordLayout.HeaderSize;
         *(long*)(p + RecordLayout.TimestampOffset) = timestamp;
         p[RecordLayout.LevelOffset] = (byte)level;
-        *(ushort*)(p + RecordLayout.ObjectsOffset) = 0;
+        p[RecordLayout.ObjectsOffset] = 0;
         ring.Publish(64, 0);
     }
 

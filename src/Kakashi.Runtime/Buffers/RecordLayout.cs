@@ -3,7 +3,8 @@ namespace Kakashi.Buffers;
 /// <summary>
 /// The binary layout of one record in a ring buffer: record format version 1 (docs/record-format.md, byte by byte). The
 /// binary log and crash recovery persist it nearly verbatim; a reader checks <see cref="VersionOffset"/> and refuses a
-/// version it does not know. Future fields go in the reserved bytes (a reader of version 1 ignores them) or behind a new version.
+/// version it does not know. The header is 28 bytes on purpose: a typical record (a few numbers and a short string) still
+/// fits one 64-byte line. New fields mean a new version.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -15,10 +16,9 @@ namespace Kakashi.Buffers;
 /// 20     4   ThreadId     managed thread id of the producer
 /// 24     1   Level        Microsoft.Extensions.Logging.LogLevel
 /// 25     1   Flags        <see cref="RecordFlags"/>
-/// 26     2   Objects      object slots taken (scope, activity, exceptions), consumed in order from the buffer's object ring
-/// 28     1   Version      <see cref="FormatVersion"/>
-/// 29     3   Reserved     zero
-/// 32     ... payload      the arguments in declaration order, each encoded per its <see cref="Templates.ArgType"/> (no type tags: the template knows the types)
+/// 26     1   Objects      object slots taken (scope, activity, exceptions; at most 255), consumed in order from the buffer's object ring
+/// 27     1   Version      <see cref="FormatVersion"/>
+/// 28     ... payload      the arguments in declaration order, each encoded per its <see cref="Templates.ArgType"/> (no type tags: the template knows the types)
 /// </code>
 /// Records start at 64-byte (cache-line) aligned offsets, so the record being written never shares a line with one the drain reads; a record never wraps around the end of the ring.
 /// </remarks>
@@ -32,13 +32,16 @@ public static class RecordLayout
     public const int LevelOffset = 24;
     public const int FlagsOffset = 25;
     public const int ObjectsOffset = 26;
-    public const int VersionOffset = 28;
+    public const int VersionOffset = 27;
 
     /// <summary>The record format version this Kakashi writes and reads.</summary>
     public const byte FormatVersion = 1;
 
     /// <summary>Size of the fixed record header.</summary>
-    public const int HeaderSize = 32;
+    public const int HeaderSize = 28;
+
+    /// <summary>Most object slots one record takes (the count is one byte): exceptions past it are not stored.</summary>
+    public const int MaxObjects = 255;
 
     /// <summary>Records are padded to this alignment.</summary>
     public const int Alignment = 64;

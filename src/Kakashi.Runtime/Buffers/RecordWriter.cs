@@ -147,7 +147,7 @@ public unsafe ref struct RecordWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteException(Exception? exception)
     {
-        if (_buffer!.TryStoreObject(exception, _objects)) _objects++;
+        if (_objects < RecordLayout.MaxObjects && _buffer!.TryStoreObject(exception, _objects)) _objects++;
     }
 
     /// <summary>Publishes the record to the drain.</summary>
@@ -156,7 +156,7 @@ public unsafe ref struct RecordWriter
     {
         int length = (int)(_pos - _start);
         *(int*)_start = length;
-        *(ushort*)(_start + RecordLayout.ObjectsOffset) = (ushort)_objects;
+        _start[RecordLayout.ObjectsOffset] = (byte)_objects;
         _buffer!.Publish(RecordLayout.Align(length), _objects);
     }
 }

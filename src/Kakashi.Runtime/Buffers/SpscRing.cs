@@ -88,8 +88,18 @@ internal unsafe class SpscRing
     {
         long next = _c.WritePos + alignedSize;
         _c.WritePos = next;
+        _c.RecordsPublished++;
         Volatile.Write(ref _c.Published, next);
     }
+
+    /// <summary>Records published so far (producer-owned, on the producer's line; read racily by metrics).</summary>
+    internal long RecordsPublished => Volatile.Read(ref _c.RecordsPublished);
+
+    /// <summary>
+    /// The producer's "writing a record" mark, on the producer's own cache line (what the logging call touches anyway):
+    /// set before a claim, cleared after the publish or when the call gives up.
+    /// </summary>
+    internal ref int WritingMark => ref _c.Writing;
 
     // ---------------------------------------------------------------- consumer side
 
@@ -130,6 +140,8 @@ internal unsafe class SpscRing
         // producer-only
         [FieldOffset(64)] public long WritePos;
         [FieldOffset(72)] public long ConsumedCache;
+        [FieldOffset(80)] public long RecordsPublished;
+        [FieldOffset(88)] public int Writing;
         // producer writes, consumer reads
         [FieldOffset(128)] public long Published;
         // consumer writes, producer reads (when its cached copy says the ring is full)

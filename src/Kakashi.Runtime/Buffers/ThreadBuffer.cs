@@ -113,10 +113,9 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Publish(int alignedSize, int objects)
     {
-        _n.Accepted++;
         if (objects != 0) _n.ObjectsWritten += objects;
         Publish(alignedSize);
-        Volatile.Write(ref _n.InRecord, 0);
+        Volatile.Write(ref WritingMark, 0);
     }
 
     /// <summary>
@@ -126,13 +125,13 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     /// (an asymmetric Dekker handshake: no fence on the logging path).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void EnterRecord() => _n.InRecord = 1;
+    internal void EnterRecord() => WritingMark = 1;
 
     /// <summary>Clears the mark of <see cref="EnterRecord"/> for a call that publishes nothing (dropped, rejected, failed).</summary>
-    internal void ExitRecord() => Volatile.Write(ref _n.InRecord, 0);
+    internal void ExitRecord() => Volatile.Write(ref WritingMark, 0);
 
     /// <summary>True while the producer is between <see cref="EnterRecord"/> and the end of its call (read by shutdown only).</summary>
-    internal bool InRecord => Volatile.Read(ref _n.InRecord) != 0;
+    internal bool InRecord => Volatile.Read(ref WritingMark) != 0;
 
     /// <summary>Stores an object reference (an exception) for the next record; waits while the object ring is full.</summary>
     internal bool TryStoreObject(object? value, int index)
@@ -151,7 +150,7 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     }
 
     /// <summary>Records accepted by this buffer (producer-owned counter, read racily by metrics).</summary>
-    internal long Accepted => Volatile.Read(ref _n.Accepted);
+    internal long Accepted => RecordsPublished;
 
     /// <summary>Records the strategy dropped at the caller.</summary>
     internal long DroppedTotal => Volatile.Read(ref _n.DroppedTotal);
@@ -171,7 +170,7 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     internal ref long RecordsRead => ref _n.RecordsRead;
 
     /// <summary>Records accepted into this ring and not yet taken off it (racy: for metrics).</summary>
-    internal long Pending => Math.Max(0, Volatile.Read(ref _n.Accepted) - Volatile.Read(ref _n.RecordsRead));
+    internal long Pending => Math.Max(0, RecordsPublished - Volatile.Read(ref _n.RecordsRead));
 
     internal object? TakeObject()
     {
@@ -194,13 +193,11 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     [StructLayout(LayoutKind.Explicit, Size = 320)]
     private struct Counters
     {
-        // producer-only
-        [FieldOffset(64)] public long Accepted;
-        [FieldOffset(72)] public long ObjectsWritten;
-        [FieldOffset(80)] public long DroppedTotal;
-        [FieldOffset(88)] public long Waits;
-        [FieldOffset(96)] public long BlockedTicks;
-        [FieldOffset(104)] public int InRecord;
+        // producer-only (records accepted and the "inside a call" mark live on the ring's producer line, which every call touches)
+        [FieldOffset(64)] public long ObjectsWritten;
+        [FieldOffset(72)] public long DroppedTotal;
+        [FieldOffset(80)] public long Waits;
+        [FieldOffset(88)] public long BlockedTicks;
         // consumer writes, producer reads
         [FieldOffset(128)] public long ObjectsConsumed;
         // producer sets, consumer clears (drop-oldest, priority)

@@ -189,8 +189,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
         Unsafe.WriteUnaligned(p + RecordLayout.TimestampOffset, KakashiClock.GetTimestamp());
         Unsafe.WriteUnaligned(p + RecordLayout.LoggerIdOffset, logger._id);
         Unsafe.WriteUnaligned(p + RecordLayout.ThreadIdOffset, buffer.ThreadId);
-        Unsafe.WriteUnaligned(p + RecordLayout.LevelOffset, (ushort)level); // the level, and no flags yet
-        Unsafe.WriteUnaligned(p + RecordLayout.VersionOffset, (int)RecordLayout.FormatVersion); // the version, and the reserved bytes zeroed
+        // level, flags (none yet), objects (set at commit) and version in one store
+        Unsafe.WriteUnaligned(p + RecordLayout.LevelOffset, (uint)(byte)level | ((uint)RecordLayout.FormatVersion << 24));
         int objects = _capture == CallerContext.None ? 0 : CaptureContext(buffer, p);
         return new RecordWriter(buffer, p, excess, objects);
     }

@@ -355,7 +355,7 @@ internal sealed unsafe class Drain
     private int Process(ThreadBuffer buffer, byte* p)
     {
         int length = *(int*)p;
-        int objectCount = *(ushort*)(p + RecordLayout.ObjectsOffset);
+        int objectCount = p[RecordLayout.ObjectsOffset];
         var objects = _objects.AsSpan(0, Math.Min(objectCount, _objects.Length));
         for (int i = 0; i < objectCount; i++)
         {

@@ -178,7 +178,7 @@ internal sealed unsafe class RingSet
         long backlog = buffer.ReadPublished() - buffer.ReadPos;
         if (level < discardBelow && backlog > buffer.DiscardTarget)
         {
-            int objects = *(ushort*)(p + RecordLayout.ObjectsOffset);
+            int objects = p[RecordLayout.ObjectsOffset];
             for (int i = 0; i < objects; i++) buffer.TakeObject();
             buffer.Advance(RecordLayout.Align(*(int*)p));
             buffer.RecordsRead++;
