@@ -256,8 +256,11 @@ public static class ThroughputHarness
         // Samples the working set so a peak during the run is seen even where VmHWM is not available.
         long sampledPeak = wsBefore;
         using var stopSampling = new ManualResetEventSlim(false);
+        // (not on Linux: the kernel keeps the peak itself, VmHWM, and Process.Refresh allocates, which would put the
+        // sampler's garbage collections in the peers' GC counts)
         var sampler = new Thread(() =>
         {
+            if (OperatingSystem.IsLinux()) return;
             using var p = Process.GetCurrentProcess();
             while (!stopSampling.Wait(20))
             {
