@@ -500,12 +500,13 @@ internal sealed class WriterStage
                     try
                     {
                         await stage._writer.WriteAsync(state.Batch, ctx.CancellationToken).ConfigureAwait(false);
-                        return Outcome.FromResult(true);
+                        // an object result, not a bool: Polly's non-generic strategies see results as object, and a bool would be boxed per batch
+                        return Outcome.FromResult<object?>(null);
                     }
                     catch (Exception e)
                     {
                         stage._failing = true;
-                        return Outcome.FromException<bool>(e);
+                        return Outcome.FromException<object?>(e);
                     }
                     finally
                     {
