@@ -297,6 +297,27 @@ public class PipelineSeamsTests
         AssertBooks(end);
     }
 
+    private sealed class Silent : LogFormatter
+    {
+        public override void Format(in LogRecord record, ref Utf8Writer output)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Records_a_formatter_writes_nothing_for_are_still_delivered_and_counted_in_batches_of_bounded_size()
+    {
+        var writer = new RecordAwareWriter { Backpressure = DropStrategy.Block, Formatter = new Silent() };
+        await using var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Writers = [writer], FlushOnProcessExit = false });
+        var logger = pipeline.CreateLogger("App");
+        for (int i = 0; i < 20000; i++) logger.Int(i);
+        await pipeline.FlushAllAsync();
+        var m = pipeline.GetMetrics().Writers[0];
+        Assert.Equal(20000, m.Written);
+        Assert.Equal(20000, writer.Records.Count(r => !r.Internal));
+        Assert.All(writer.BatchSizes, n => Assert.True(n <= LogBatch.DefaultRecords, $"a batch of {n} records"));
+    }
+
     [Fact]
     public void A_batch_released_more_often_than_retained_is_refused()
     {

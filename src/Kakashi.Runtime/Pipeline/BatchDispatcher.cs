@@ -31,27 +31,27 @@ internal sealed class BatchDispatcher
 
     public FormatterOutput[] Outputs => _outputs;
 
-    /// <summary>True when some output's batch has too little room for another record: seal with <see cref="SealFull"/> first.</summary>
+    /// <summary>
+    /// True when some output's batch has too little room for another record, or holds as many records as its end offsets
+    /// have room for (tiny records: the arrays would grow): seal with <see cref="SealFull"/> first.
+    /// </summary>
     public bool NeedsRoom
     {
         get
         {
-            foreach (var o in _outputs)
-            {
-                var b = o.Batches.Current;
-                if (b.Buffer.Length - b.Length < SealThreshold) return true;
-            }
+            foreach (var o in _outputs) if (IsFull(o.Batches.Current)) return true;
             return false;
         }
     }
+
+    private static bool IsFull(LogBatch b) => b.Buffer.Length - b.Length < SealThreshold || b.Records >= LogBatch.DefaultRecords;
 
     /// <summary>Seals the batches that are short of room.</summary>
     public void SealFull()
     {
         foreach (var o in _outputs)
         {
-            var b = o.Batches.Current;
-            if (b.Buffer.Length - b.Length < SealThreshold) Seal(o);
+            if (IsFull(o.Batches.Current)) Seal(o);
         }
     }
 
@@ -62,7 +62,7 @@ internal sealed class BatchDispatcher
         foreach (var o in _outputs)
         {
             var b = o.Batches.Current;
-            if (b.Length == 0) continue;
+            if (b.Records == 0) continue; // (a formatter may write nothing for a record: it is still in the batch)
             if (b.Length >= MinBatchBytes || now - o.BatchStarted >= MaxBatchDelayTicks) Seal(o);
         }
     }

@@ -15,7 +15,7 @@ namespace Kakashi;
 public sealed class LogBatch
 {
     internal const int DefaultSize = 128 * 1024;
-    private const int DefaultRecords = 4096;
+    internal const int DefaultRecords = 4096;
 
     private readonly BatchPool? _pool;
     private int _references;
