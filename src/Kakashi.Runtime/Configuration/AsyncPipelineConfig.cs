@@ -101,7 +101,7 @@ public sealed class AsyncPipelineConfig
     /// <summary>How the drain waits when idle. Default <see cref="DrainWaitStrategy.Park"/>.</summary>
     public DrainWaitStrategy WaitStrategy { get; set; } = DrainWaitStrategy.Park;
 
-    /// <summary>Most records formatted between two writer batch notifications. Default 8192.</summary>
+    /// <summary>Most records the drain processes in one pass before it looks at flush requests, writer problems and housekeeping again. Default 8192.</summary>
     public int MaxBatchRecords { get; set; } = 8192;
 
     /// <summary>Longest accepted <see cref="ShutdownTimeout"/> (1 hour).</summary>

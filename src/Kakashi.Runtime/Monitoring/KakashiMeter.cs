@@ -27,7 +27,7 @@ public static class KakashiMeter
         Counter("kakashi.logs.filtered", "{record}", "Records rejected by the pipeline's filters", m => m.LogsFiltered);
         Counter("kakashi.logs.rejected", "{record}", "Logging calls after shutdown began", m => m.LogsRejected);
         Counter("kakashi.logs.truncated", "{record}", "Records whose strings were cut to fit the ring", m => m.LogsTruncated);
-        Counter("kakashi.flush.count", "{flush}", "Flushes done by the file writers", m => m.FlushCount);
+        Counter("kakashi.flush.count", "{flush}", "Flushes the writers reported", m => m.FlushCount);
         Counter("kakashi.producer.waits", "{wait}", "Logging calls that waited for ring space", m => m.ProducerWaits);
         s_meter.CreateObservableCounter("kakashi.producer.blocked_time", () => Measure(m => m.BlockedTime.TotalSeconds), "s", "Time logging calls spent waiting for ring space");
         s_meter.CreateObservableGauge("kakashi.buffer.size", () => Measure(m => m.BufferSize), "By", "Bytes held in the rings");

@@ -81,9 +81,8 @@ internal sealed unsafe class Drain
         var outputs = new FormatterOutput[groups.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = new FormatterOutput(groups[i].Formatter, new BatchWriter(pool.Rent()), [.. groups[i].Stages]);
 
-        var observers = new List<IRecordObserver>(config.Observers);
         IRecordFilter[] filters = [.. config.Filters];
-        _processor = new RecordProcessor(filters, [.. config.Enrichers], [.. observers], outputs, ToStderr);
+        _processor = new RecordProcessor(filters, [.. config.Enrichers], [.. config.Observers], outputs, ToStderr);
         _dispatcher = new BatchDispatcher(outputs, _stages, pool);
         _decoder = new RecordDecoder(TemplateRegistry.Shared, pipeline.Categories, _clock.Calibration);
         _own = new OwnRecords(_processor, _dispatcher, _clock, filters, settings.Strategy, ToStderr);

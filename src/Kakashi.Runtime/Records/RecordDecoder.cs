@@ -169,7 +169,6 @@ public sealed class RecordDecoder
             return DecodeStatus.Damaged;
         }
         consumed = r.Position;
-        var status = TryDecode(raw, _detached.AsSpan(0, count), threadName, out record);
-        return status;
+        return TryDecode(raw, _detached.AsSpan(0, count), threadName, out record);
     }
 }

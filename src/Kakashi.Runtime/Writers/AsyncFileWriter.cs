@@ -43,9 +43,7 @@ public sealed class AsyncFileWriter : LogWriter
     private FilePipeWriter? _pipe;
     private long _lastFlush;
     private long _lastFsync;
-    private long _flushTicks;
     private long _flushCount;
-    private long _lastFlushUtcTicks;
     private long _retryAt;
     private int _failures;
     private TimeSpan _defaultFlushInterval = TimeSpan.FromSeconds(1);
@@ -83,17 +81,6 @@ public sealed class AsyncFileWriter : LogWriter
 
     /// <summary>Write-outs done.</summary>
     public long FlushCount => Volatile.Read(ref _flushCount);
-
-    internal long FlushTicks => Volatile.Read(ref _flushTicks);
-
-    internal DateTimeOffset? LastFlush
-    {
-        get
-        {
-            long ticks = Volatile.Read(ref _lastFlushUtcTicks);
-            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
-        }
-    }
 
     /// <summary>Bytes that reached the file.</summary>
     public long BytesWritten => _pipe?.BytesFlushed ?? _bytesWrittenClosed;
@@ -203,9 +190,7 @@ public sealed class AsyncFileWriter : LogWriter
     {
         long now = Stopwatch.GetTimestamp();
         _lastFlush = now;
-        Interlocked.Add(ref _flushTicks, now - start);
         Interlocked.Increment(ref _flushCount);
-        Volatile.Write(ref _lastFlushUtcTicks, DateTime.UtcNow.Ticks);
         Context?.Flushed(Stopwatch.GetElapsedTime(start, now));
     }
 
