@@ -43,7 +43,7 @@ public class RecordProcessorTests
     private sealed class Seen : IRecordObserver
     {
         public readonly List<string> Properties = [];
-        public void Observe(in LogRecord record) => Properties.Add(Encoding.UTF8.GetString(record.Properties));
+        public void Observe(in LogRecord record) => Properties.Add(record.Properties.ToString());
     }
 
     private sealed class ThrowOnThree : LogFormatter

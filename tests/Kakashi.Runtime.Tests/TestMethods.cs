@@ -146,3 +146,20 @@ public static partial class WideLog
     [KakashiLog(LogLevel.Information, "{Prefix}{Text,20010}|{Text,-20010}|")]
     public static partial void Aligned(this KakashiLogger logger, string prefix, string text);
 }
+
+/// <summary>Methods the JSON formatter tests log through.</summary>
+public static partial class JsonLog
+{
+    [KakashiLog(LogLevel.Warning, "All {I} {L} {D} {M} {B} {S} {C} {When} {Offset} {Span} {Id} {Side} {Maybe} {None} {Day} {Time} {F} {H}", EventId = 42, EventName = "Everything")]
+    public static partial void Everything(this KakashiLogger logger, int i, long l, double d, decimal m, bool b, string? s, char c, DateTime when,
+        DateTimeOffset offset, TimeSpan span, Guid id, Side side, int? maybe, int? none, DateOnly day, TimeOnly time, float f, Half h);
+
+    [KakashiLog(LogLevel.Information, "Value {@Special} {V}")]
+    public static partial void AtName(this KakashiLogger logger, string special, double v);
+
+    [KakashiLog(LogLevel.Error, "Broke {What}", EventId = 7)]
+    public static partial void Broke(this KakashiLogger logger, string what, Exception error);
+
+    [KakashiLog(LogLevel.Information, "Plain constant text")]
+    public static partial void Constant(this KakashiLogger logger);
+}

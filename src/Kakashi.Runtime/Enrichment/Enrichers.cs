@@ -9,7 +9,7 @@ namespace Kakashi;
 public sealed class MachineNameEnricher : IConstantEnricher
 {
     private readonly byte[] _value = Encoding.UTF8.GetBytes(Environment.MachineName);
-    public void Enrich(in LogRecord record, ref PropertyWriter properties) => properties.Add("MachineName"u8, _value);
+    public void Enrich(in LogRecord record, ref PropertyWriter properties) => properties.Add(WellKnownProperty.MachineName, PropertyKind.String, "MachineName"u8, _value);
 }
 
 /// <summary><c>ProcessId</c> and <c>ProcessName</c>, read once.</summary>
@@ -20,8 +20,8 @@ public sealed class ProcessEnricher : IConstantEnricher
 
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
-        properties.Add("ProcessId"u8, _id);
-        properties.Add("ProcessName"u8, _name);
+        properties.Add(WellKnownProperty.ProcessId, PropertyKind.Number, "ProcessId"u8, _id);
+        properties.Add(WellKnownProperty.ProcessName, PropertyKind.String, "ProcessName"u8, _name);
     }
 }
 
@@ -40,8 +40,8 @@ public sealed class ApplicationEnricher : IConstantEnricher
 
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
-        properties.Add("Application"u8, _name);
-        properties.Add("Version"u8, _version);
+        properties.Add(WellKnownProperty.Application, PropertyKind.String, "Application"u8, _name);
+        properties.Add(WellKnownProperty.Version, PropertyKind.String, "Version"u8, _version);
     }
 }
 
@@ -80,8 +80,8 @@ public sealed class ThreadEnricher : ILogEnricher
 {
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
-        properties.Add("ThreadId"u8, record.ThreadId);
-        if (record.ThreadName is { } name) properties.Add("ThreadName"u8, name.AsSpan());
+        properties.Add(WellKnownProperty.ThreadId, "ThreadId"u8, record.ThreadId);
+        if (record.ThreadName is { } name) properties.Add(WellKnownProperty.ThreadName, "ThreadName"u8, name.AsSpan());
     }
 }
 
@@ -115,7 +115,7 @@ public sealed class ActivityEnricher : ICallerContextEnricher
         var activity = record.Activity;
         if (activity is null) return;
         // the ids keep their hex text: writing it is a copy (CopyTo(bytes) would parse the hex, then we would format it again)
-        properties.Add("TraceId"u8, activity.TraceId.ToHexString().AsSpan());
-        properties.Add("SpanId"u8, activity.SpanId.ToHexString().AsSpan());
+        properties.Add(WellKnownProperty.TraceId, "TraceId"u8, activity.TraceId.ToHexString().AsSpan());
+        properties.Add(WellKnownProperty.SpanId, "SpanId"u8, activity.SpanId.ToHexString().AsSpan());
     }
 }

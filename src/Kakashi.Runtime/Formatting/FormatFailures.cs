@@ -21,6 +21,9 @@ internal static class FormatFailures
         return count;
     }
 
+    /// <summary>Counts a value a structured formatter could not write (it writes its own marker).</summary>
+    public static void Count() => t_count++;
+
     /// <summary>An exception's text, or a marker when its <c>ToString</c> throws (counted like a failed value).</summary>
     public static string ExceptionText(object exception)
     {

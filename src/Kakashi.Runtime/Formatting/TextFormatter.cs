@@ -54,7 +54,7 @@ public sealed class TextFormatter : LogFormatter
                 case TokenKind.EventName: output.Write(record.Template.EventNameUtf8); break;
                 case TokenKind.ThreadId: output.WriteFormatted(record.ThreadId); break;
                 case TokenKind.NewLine: output.Write((byte)'\n'); break;
-                case TokenKind.Properties: output.Write(record.Properties); break;
+                case TokenKind.Properties: record.Properties.WriteLogfmt(ref output); break;
                 case TokenKind.Exception:
                     var exception = record.ExceptionObject;
                     if (exception is not null)

@@ -103,8 +103,8 @@ public readonly ref struct LogRecord
         }
     }
 
-    /// <summary>The enrichers' properties, rendered as UTF-8 <c>Name=Value</c> pairs separated by spaces (logfmt); empty when there are none.</summary>
-    public ReadOnlySpan<byte> Properties => _properties;
+    /// <summary>The enrichers' properties (names, values and kinds); text writes them as logfmt (<see cref="RecordProperties.WriteLogfmt"/>), JSON as typed fields.</summary>
+    public RecordProperties Properties => new(_properties);
 
     /// <summary>The category as UTF-8, control characters escaped (what text formats write).</summary>
     public ReadOnlySpan<byte> CategoryUtf8 => _category.TextUtf8;

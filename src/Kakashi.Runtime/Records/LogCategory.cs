@@ -16,7 +16,11 @@ public sealed class LogCategory
         Name = name;
         NameUtf8 = Encoding.UTF8.GetBytes(name);
         TextUtf8 = Encoding.UTF8.GetBytes(Formatting.TextEscaping.EscapeControl(name)); // a category can never forge a line
+        JsonUtf8 = Formatting.JsonEscaping.EncodeString(name);
     }
+
+    /// <summary>The name as a quoted, escaped JSON string.</summary>
+    internal byte[] JsonUtf8 { get; }
 
     /// <summary>The id in a record's header (<c>LoggerId</c>): unique within one pipeline.</summary>
     public int Id { get; }
