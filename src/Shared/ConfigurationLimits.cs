@@ -12,6 +12,12 @@ internal static class ConfigurationLimits
     public const long TicksPerHour = 3600 * TicksPerSecond;
     public const long TicksPerDay = 24 * TicksPerHour;
 
+    /// <summary>
+    /// The presets of <c>KakashiLogging.Setup(environment, ...)</c>, matched without regard to case: the runtime builds them
+    /// and the preset analyzer (KAK059) checks names against this same list.
+    /// </summary>
+    public static readonly string[] Presets = { "production", "development", "web-server", "analytics", "testing" };
+
     public const int MinBufferSize = 4 * 1024;
     public const int MaxBufferSize = 1024 * 1024 * 1024;
     public const int DefaultBufferSize = 1024 * 1024;

@@ -22,13 +22,14 @@ public class PresetAnalyzerTests
                 KakashiLogging.Setup("production", asyncLogging: true);
                 KakashiLogging.Setup("web-server", false);
                 KakashiLogging.Setup(variable, true);
+                KakashiLogging.Setup("Production"); // ASP.NET Core's environment names: any case
         """));
 
     [Fact]
     public Task KAK059_unknown_preset() => Verify.AnalyzerAsync<PresetAnalyzer>(Wrap("""
                 KakashiLogging.Setup({|KAK059:"prod"|}, true);
-                KakashiLogging.Setup({|KAK059:"Production"|}, true);
-                KakashiLogging.Setup(asyncLogging: false, preset: {|KAK059:"webserver"|});
+                KakashiLogging.Setup({|KAK059:"Prod"|}, true);
+                KakashiLogging.Setup(asyncLogging: false, environment: {|KAK059:"webserver"|});
         """));
 
     [Fact]

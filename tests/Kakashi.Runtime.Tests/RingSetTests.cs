@@ -16,6 +16,7 @@ public unsafe class RingSetTests
         public bool CanProducerWait => false;
         public void WakeConsumer() => Wakes++;
         public void CountRejected() { }
+        public void PumpSynchronously() { }
     }
 
     private static ThreadBuffer NewRing(Host host, DropStrategy strategy = DropStrategy.Block)

@@ -88,7 +88,7 @@ internal static class ConfigurationRules
     public static readonly string[] EndpointNames = { "endpoint", "url", "uri", "address" };
 
     /// <summary>The presets of <c>KakashiLogging.Setup(string preset, ...)</c>.</summary>
-    public static readonly string[] Presets = { "production", "development", "web-server", "analytics", "testing" };
+    public static readonly string[] Presets = Kakashi.Shared.ConfigurationLimits.Presets;
 
     public static Dictionary<string, List<PropertyRule>> ByType()
     {

@@ -17,7 +17,7 @@ public sealed class PresetAnalyzer : DiagnosticAnalyzer
         DiagnosticIds.UnknownPreset, Rule.Configuration, DiagnosticSeverity.Error,
         "Unknown logging preset",
         "'{0}' is not a Kakashi preset{1}: use one of {2}",
-        "KakashiLogging.Setup throws for an unknown preset name; the known ones are production, development, web-server, analytics and testing.");
+        "KakashiLogging.Setup throws for an unknown preset name; the known ones (any case) are production, development, web-server, analytics and testing.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(UnknownPreset);
 
@@ -39,13 +39,19 @@ public sealed class PresetAnalyzer : DiagnosticAnalyzer
         if (invocation.TargetMethod.Name != "Setup" || !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, logging)) return;
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.Parameter?.Name != "preset" || !ConstantEvaluator.TryGetString(argument.Value, out string? preset) || preset is null) continue;
-            if (Array.IndexOf(ConfigurationRules.Presets, preset) >= 0) continue;
+            if (argument.Parameter?.Ordinal != 0 || !ConstantEvaluator.TryGetString(argument.Value, out string? preset) || preset is null) continue;
+            if (IsKnown(preset)) continue;
             string? closest = Closest(preset);
             var properties = ImmutableDictionary<string, string?>.Empty.Add(SuggestionProperty, closest);
             context.ReportDiagnostic(Diagnostic.Create(UnknownPreset, argument.Value.Syntax.GetLocation(), properties,
                 preset, closest is null ? "" : $" (did you mean '{closest}'?)", string.Join(", ", ConfigurationRules.Presets)));
         }
+    }
+
+    private static bool IsKnown(string preset)
+    {
+        foreach (string known in ConfigurationRules.Presets) if (string.Equals(known, preset, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
     }
 
     private static string? Closest(string preset)

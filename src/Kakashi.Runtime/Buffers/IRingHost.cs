@@ -11,4 +11,7 @@ internal interface IRingHost
 
     /// <summary>A record refused because the pipeline stopped while its producer waited.</summary>
     void CountRejected();
+
+    /// <summary>Synchronous pipelines: formats and writes what was just published, on the calling thread, before the call returns.</summary>
+    void PumpSynchronously();
 }

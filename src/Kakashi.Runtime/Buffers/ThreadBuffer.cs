@@ -18,6 +18,8 @@ internal sealed unsafe class ThreadBuffer : SpscRing
     /// <summary>The largest record this buffer accepts; larger ones are truncated.</summary>
     internal readonly int MaxRecordSize;
     internal readonly IRingHost Host;
+    /// <summary>The pipeline is synchronous: each publish is formatted and written by the caller (<see cref="IRingHost.PumpSynchronously"/>).</summary>
+    internal readonly bool Synchronous;
     internal readonly Thread Owner;
     internal readonly int ThreadId;
     private readonly BackpressurePolicy _policy;
@@ -26,9 +28,10 @@ internal sealed unsafe class ThreadBuffer : SpscRing
 
     private Counters _n;
 
-    internal ThreadBuffer(IRingHost host, RingMemory memory, int objectSlots, Thread owner, BackpressurePolicy policy)
+    internal ThreadBuffer(IRingHost host, RingMemory memory, int objectSlots, Thread owner, BackpressurePolicy policy, bool synchronous = false)
         : base(memory)
     {
+        Synchronous = synchronous;
         MaxRecordSize = Capacity / 2;
         _objects = new object?[objectSlots];
         ObjectMask = objectSlots - 1;
@@ -116,6 +119,7 @@ internal sealed unsafe class ThreadBuffer : SpscRing
         if (objects != 0) _n.ObjectsWritten += objects;
         Publish(alignedSize);
         Volatile.Write(ref WritingMark, 0);
+        if (Synchronous) Host.PumpSynchronously();
     }
 
     /// <summary>

@@ -104,6 +104,16 @@ public sealed class AsyncPipelineConfig
     /// <summary>Most records the drain processes in one pass before it looks at flush requests, writer problems and housekeeping again. Default 8192.</summary>
     public int MaxBatchRecords { get; set; } = 8192;
 
+    /// <summary>
+    /// False (default): records are formatted and written by the drain thread and the writers' loops, off the callers.
+    /// True: a synchronous pipeline (<c>KakashiLogging.Setup(..., asyncLogging: false)</c>) — each record is formatted,
+    /// written and flushed on the calling thread before the logging call returns, through the same formatters and writers
+    /// (deterministic output for command-line tools and tests). Safe from many threads: calls take turns on one lock, so a
+    /// slow writer (and its retries) slows the callers. The capture of the arguments is the same as in the asynchronous
+    /// pipeline (no allocation); the drain thread remains for the pipeline's own records, flush requests and shutdown.
+    /// </summary>
+    public bool Synchronous { get; set; }
+
     /// <summary>Longest accepted <see cref="ShutdownTimeout"/> (1 hour).</summary>
     public static readonly TimeSpan MaxShutdownTimeout = Limits.MaxInterval;
 

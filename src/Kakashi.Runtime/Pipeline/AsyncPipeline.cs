@@ -265,7 +265,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
         if (found is null)
         {
             found = new ThreadBuffer(this, PinnedRingMemory.Allocate(_settings.BufferSize), _config.ObjectSlots, Thread.CurrentThread,
-                new BackpressurePolicy(_settings.Strategy, _settings.BufferSize, _settings.DropThreshold));
+                new BackpressurePolicy(_settings.Strategy, _settings.BufferSize, _settings.DropThreshold), _config.Synchronous);
             _drain.Register(found);
             list.Add(found);
         }
@@ -295,6 +295,21 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
     void IRingHost.WakeConsumer() => _drain.Wake();
 
     void IRingHost.CountRejected() => CountRejected();
+
+    void IRingHost.PumpSynchronously()
+    {
+        try
+        {
+            _drain.PumpSynchronously();
+        }
+        catch (Exception e)
+        {
+            OnLoggingError(e); // a logging call never throws, synchronous or not
+        }
+    }
+
+    /// <summary>True when records are formatted and written on the calling thread (<see cref="AsyncPipelineConfig.Synchronous"/>).</summary>
+    public bool IsSynchronous => _config.Synchronous;
 
     // ------------------------------------------------------------------ shutdown
 

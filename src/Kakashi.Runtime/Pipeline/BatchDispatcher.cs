@@ -114,9 +114,12 @@ internal sealed class BatchDispatcher
         {
             long formatterFailed = o.Failed - o.FailedCounted;
             o.FailedCounted += formatterFailed;
+            long levelFiltered = o.LevelFiltered - o.LevelFilteredCounted;
+            o.LevelFilteredCounted += levelFiltered;
             long f = failed + formatterFailed;
-            if (dropped <= 0 && filtered <= 0 && f <= 0) continue;
-            foreach (var stage in o.Stages) stage.CountUpstream(dropped, filtered, f);
+            long fl = filtered + levelFiltered;
+            if (dropped <= 0 && fl <= 0 && f <= 0) continue;
+            foreach (var stage in o.Stages) stage.CountUpstream(dropped, fl, f);
         }
     }
 
@@ -125,7 +128,7 @@ internal sealed class BatchDispatcher
     {
         get
         {
-            foreach (var o in _outputs) if (o.Failed != o.FailedCounted) return true;
+            foreach (var o in _outputs) if (o.Failed != o.FailedCounted || o.LevelFiltered != o.LevelFilteredCounted) return true;
             return false;
         }
     }

@@ -37,6 +37,8 @@ internal sealed unsafe class Drain
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 1); // the drain spins and yields on its own before it parks
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object?[] _objects = new object?[64];
+    private readonly bool _synchronous;
+    private readonly Lock _syncLock = new();
     private volatile bool _stopping;
     private volatile bool _finished;
     private long _stoppedAt;
@@ -59,18 +61,21 @@ internal sealed unsafe class Drain
         _pipeline = pipeline;
         _config = config;
         _settings = settings;
+        _synchronous = config.Synchronous;
         _stages = new WriterStage[writers.Length];
         for (int i = 0; i < writers.Length; i++)
-            _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider);
+            _stages[i] = new WriterStage(writers[i], i, this, writers[i].QueueLimit ?? config.BackpressureLimit, config.TimeProvider, _synchronous);
 
         // one output per distinct formatter instance: writers that share a formatter share its bytes
         var pipelineFormatter = config.Formatter ?? new TextFormatter();
-        var groups = new List<(LogFormatter Formatter, List<WriterStage> Stages)>();
+        // (and the same minimum level: a console for Warning+ next to a file for everything gets its own batches)
+        var groups = new List<(LogFormatter Formatter, Microsoft.Extensions.Logging.LogLevel MinLevel, List<WriterStage> Stages)>();
         foreach (var stage in _stages)
         {
             var formatter = stage.Writer.Formatter ?? pipelineFormatter;
-            int index = groups.FindIndex(g => ReferenceEquals(g.Formatter, formatter));
-            if (index < 0) groups.Add((formatter, [stage]));
+            var minLevel = stage.Writer.MinLevel;
+            int index = groups.FindIndex(g => ReferenceEquals(g.Formatter, formatter) && g.MinLevel == minLevel);
+            if (index < 0) groups.Add((formatter, minLevel, [stage]));
             else groups[index].Stages.Add(stage);
         }
         // enough batches to fill the largest writer stage of each output, plus the one being formatted: made once, reused forever
@@ -79,7 +84,7 @@ internal sealed unsafe class Drain
         int perOutput = (int)Math.Min(256, largestStage / LogBatch.DefaultSize + 2);
         var pool = new BatchPool(LogBatch.DefaultSize, max: perOutput * groups.Count, prefill: perOutput * groups.Count);
         var outputs = new FormatterOutput[groups.Count];
-        for (int i = 0; i < outputs.Length; i++) outputs[i] = new FormatterOutput(groups[i].Formatter, new BatchWriter(pool.Rent()), [.. groups[i].Stages]);
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = new FormatterOutput(groups[i].Formatter, new BatchWriter(pool.Rent()), [.. groups[i].Stages], groups[i].MinLevel);
 
         IRecordFilter[] filters = [.. config.Filters];
         _processor = new RecordProcessor(filters, [.. config.Enrichers], [.. config.Observers], outputs, ToStderr);
@@ -112,6 +117,32 @@ internal sealed unsafe class Drain
     }
 
     public void Register(ThreadBuffer buffer) => _rings.Register(buffer);
+
+    [ThreadStatic] private static bool t_pumping;
+
+    /// <summary>
+    /// Synchronous pipelines, on the calling thread after it published a record: one pass over the rings, the batches sealed
+    /// and written and flushed by each writer inline (<see cref="WriterStage"/> in inline mode), under the pipeline's lock.
+    /// A writer that logs from inside the pass does not re-enter it: its record is written by the next pass.
+    /// </summary>
+    public void PumpSynchronously()
+    {
+        if (t_pumping || _finished) return;
+        t_pumping = true;
+        _syncLock.Enter();
+        try
+        {
+            if (_stopping) return; // the final drain writes it
+            DrainAvailable();
+            if (_own.HasProblems) _own.WriteProblems();
+            _dispatcher.SealAll();
+        }
+        finally
+        {
+            _syncLock.Exit();
+            t_pumping = false;
+        }
+    }
 
     public void Wake() => _wake.Set();
 
@@ -172,26 +203,33 @@ internal sealed unsafe class Drain
             while (true)
             {
                 bool stopping = _stopping;
-                int processed = DrainAvailable();
-                if (processed > 0) idle = 0;
-                if (_own.HasProblems) _own.WriteProblems();
-                if (!_flushRequests.IsEmpty) ServeFlushRequests();
-                if (stopping)
+                int processed;
+                // a synchronous pipeline's callers run the same pass under this lock (PumpSynchronously); an asynchronous one never takes it
+                if (_synchronous) _syncLock.Enter();
+                try
                 {
-                    FinalDrain();
-                    break;
+                    processed = DrainAvailable();
+                    if (processed > 0) idle = 0;
+                    if (_own.HasProblems) _own.WriteProblems();
+                    if (!_flushRequests.IsEmpty) ServeFlushRequests();
+                    if (stopping)
+                    {
+                        FinalDrain();
+                        break;
+                    }
+                    if (Stopwatch.GetElapsedTime(lastHousekeeping).TotalMilliseconds >= 100)
+                    {
+                        lastHousekeeping = Stopwatch.GetTimestamp();
+                        Housekeeping();
+                    }
+                    Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
+                    if (processed == 0) _dispatcher.SealAll();
                 }
-                if (Stopwatch.GetElapsedTime(lastHousekeeping).TotalMilliseconds >= 100)
+                finally
                 {
-                    lastHousekeeping = Stopwatch.GetTimestamp();
-                    Housekeeping();
+                    if (_synchronous) _syncLock.Exit();
                 }
-                Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
-                if (processed == 0)
-                {
-                    _dispatcher.SealAll();
-                    Wait(idle++);
-                }
+                if (processed == 0) Wait(idle++);
             }
         }
         catch (Exception e)

@@ -133,6 +133,7 @@ internal sealed class OwnRecords
             RecordFlags.None, _payload.Payload, _payload.Offsets, objects);
         foreach (var output in _dispatcher.Outputs)
         {
+            if (level < output.MinLevel) continue; // not for these writers (and not in anyone's books)
             long before = output.Failed;
             if (!_processor.Format(output, in record))
             {

@@ -9,9 +9,18 @@ namespace Kakashi.Pipeline;
 /// (every writer whose <see cref="LogWriter.Formatter"/> is this formatter instance). A record is formatted once per output,
 /// however many writers share it.
 /// </summary>
-internal sealed class FormatterOutput(LogFormatter formatter, BatchWriter batches, WriterStage[] stages)
+internal sealed class FormatterOutput(LogFormatter formatter, BatchWriter batches, WriterStage[] stages, Microsoft.Extensions.Logging.LogLevel minLevel = Microsoft.Extensions.Logging.LogLevel.Trace)
 {
     public LogFormatter Formatter { get; } = formatter;
+
+    /// <summary>The writers' <see cref="LogWriter.MinLevel"/>: application records below it are skipped (counted in <see cref="LevelFiltered"/>).</summary>
+    public Microsoft.Extensions.Logging.LogLevel MinLevel { get; } = minLevel;
+
+    /// <summary>Application records below <see cref="MinLevel"/>: counted filtered in this output's stages' books.</summary>
+    public long LevelFiltered;
+
+    /// <summary>Of <see cref="LevelFiltered"/>, how many the stages have been told about.</summary>
+    internal long LevelFilteredCounted;
 
     public BatchWriter Batches { get; } = batches;
 
@@ -98,7 +107,16 @@ internal sealed class RecordProcessor
     public void FormatAll(in LogRecord record)
     {
         var outputs = _outputs;
-        for (int i = 0; i < outputs.Length; i++) Format(outputs[i], in record);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var output = outputs[i];
+            if (record.Level < output.MinLevel)
+            {
+                output.LevelFiltered++;
+                continue;
+            }
+            Format(output, in record);
+        }
     }
 
     /// <summary>Formats into one output; on an exception takes the partial bytes back and counts the record failed there.</summary>

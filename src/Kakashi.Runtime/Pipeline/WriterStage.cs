@@ -59,8 +59,11 @@ internal sealed class WriterStage
     private bool _inFlightInternal;
     private readonly Unconfirmed _unconfirmed = new();
 
-    public WriterStage(LogWriter writer, int index, Drain drain, long limit, TimeProvider time)
+    private readonly bool _inline;
+
+    public WriterStage(LogWriter writer, int index, Drain drain, long limit, TimeProvider time, bool inline = false)
     {
+        _inline = inline;
         _writer = writer;
         Index = index;
         _drain = drain;
@@ -112,7 +115,45 @@ internal sealed class WriterStage
 
     public Task Completion => _loop;
 
-    public void Start() => _loop = Task.Run(RunAsync);
+    /// <summary>Starts the writer's loop; an inline stage (synchronous pipeline) has none: whoever queues a batch writes it.</summary>
+    public void Start() => _loop = _inline ? Task.CompletedTask : Task.Run(RunAsync);
+
+    /// <summary>
+    /// Inline mode (synchronous pipelines; the caller holds the pipeline's lock): writes what is queued now, on this thread,
+    /// with the same retries, circuit breaker and timeout as the loop, then flushes the writer so the records are at the
+    /// destination when the logging call returns.
+    /// </summary>
+    private void PumpInline()
+    {
+        bool wrote = false;
+        while (Pop() is { } batch)
+        {
+            _space.Set();
+            if (batch.Flush is { } flush)
+            {
+                Volatile.Write(ref _flushInFlight, flush);
+                Wait(Guard(static (w, ct) => w.FlushAsync(ct)));
+                Volatile.Write(ref _flushInFlight, null);
+                CompleteFlush(flush);
+                wrote = false;
+                continue;
+            }
+            if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
+            {
+                Finish(batch, new BrokenCircuitException()); // dropped by policy while the circuit is open, as the loop would
+                batch.Release();
+                continue;
+            }
+            Wait(WriteAsync(batch));
+            wrote = true;
+        }
+        if (wrote) Wait(Guard(static (w, ct) => w.FlushAsync(ct)));
+
+        static void Wait(ValueTask task)
+        {
+            if (!task.IsCompletedSuccessfully) task.AsTask().GetAwaiter().GetResult();
+        }
+    }
 
     public BreakerState State
     {
@@ -178,12 +219,19 @@ internal sealed class WriterStage
                 }
                 _space.Reset();
             }
+            if (_inline)
+            {
+                // nothing else frees space: write what is queued here
+                PumpInline();
+                continue;
+            }
             // Block: wait for the loop to take something; re-check the writer's health while waiting, and keep
             // skipping what drop-oldest/priority callers asked to discard
             _drain.ServiceDiscards();
             _space.Wait(1);
         }
         _items.Set();
+        if (_inline) PumpInline();
     }
 
     /// <summary>Queues a flush marker (never dropped, never blocked). A stage that cannot flush now signals it at once.</summary>
@@ -196,6 +244,7 @@ internal sealed class WriterStage
         }
         lock (_lock) Push(new LogBatch(null, 0) { Flush = request });
         _items.Set();
+        if (_inline) PumpInline();
     }
 
     /// <summary>Counts records that never reached this stage (dropped before formatting, filtered, unformattable) so its books balance.</summary>
@@ -213,6 +262,12 @@ internal sealed class WriterStage
     /// <summary>Called about every 100 ms by the drain: lets the writer flush on time when it has nothing to write.</summary>
     public void Tick()
     {
+        if (_inline)
+        {
+            var idle = Guard(static (w, ct) => w.OnIdleAsync(ct));
+            if (!idle.IsCompletedSuccessfully) idle.AsTask().GetAwaiter().GetResult();
+            return;
+        }
         _tick = true;
         _items.Set();
     }

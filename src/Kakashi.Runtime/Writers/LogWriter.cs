@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -23,6 +24,13 @@ public abstract class LogWriter : IAsyncDisposable
     /// Each record is formatted once per distinct formatter instance: writers given the same instance share its bytes.
     /// </summary>
     public LogFormatter? Formatter { get; init; }
+
+    /// <summary>
+    /// The lowest level this writer receives (a console for Warning and above next to a file for everything). Records below
+    /// it are not formatted for this writer and count as filtered in its metrics. Default <see cref="LogLevel.Trace"/>: every
+    /// record the pipeline accepts. Writers with the same formatter and the same minimum level share their bytes.
+    /// </summary>
+    public LogLevel MinLevel { get; init; } = LogLevel.Trace;
 
     /// <summary>
     /// Bytes this writer's stage may hold before <see cref="Backpressure"/> applies; null takes
@@ -108,6 +116,8 @@ public abstract class LogWriter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(CircuitBreaker, property + "." + nameof(CircuitBreaker));
         Retry.Validate(property + "." + nameof(Retry));
         CircuitBreaker.Validate(property + "." + nameof(CircuitBreaker));
+        if (MinLevel < LogLevel.Trace || MinLevel > LogLevel.None)
+            throw new ArgumentOutOfRangeException(property + "." + nameof(MinLevel), MinLevel, $"{property}.{nameof(MinLevel)} must be a LogLevel from Trace to None.");
         Validate(property);
     }
 }

@@ -14,7 +14,7 @@ internal static class Stubs
         {
             public static class KakashiLogging
             {
-                public static void Setup(string preset, bool asyncLogging = true) { }
+                public static void Setup(string environment, bool asyncLogging = true) { }
             }
         }
 
