@@ -33,6 +33,10 @@ public readonly record struct LogFileCheck(long Lines, long RecordLines, long Ot
     /// (Kakashi-all appends the enrichers' properties, " MachineName=... SpanId=...": the record is the text before them.)
     private static bool IsRecord(string line)
     {
+        // a JSON line (Kakashi-json, Kakashi-clef, ZLogger-json, Serilog-clef): one whole object with the rendered message and the category
+        // (Serilog renders the string quoted in @m: for \"MSFT\")
+        if (line.StartsWith('{')) return line.EndsWith('}') && line.Contains($"filled {PeerSetup.Quantity} at 101.25 for ", StringComparison.Ordinal) && line.Contains(PeerSetup.Symbol, StringComparison.Ordinal)
+            && line.Contains($"\"{PeerSetup.Category}\"", StringComparison.Ordinal) && line.IndexOf(" at 101.25 for ", StringComparison.Ordinal) == line.LastIndexOf(" at 101.25 for ", StringComparison.Ordinal);
         int properties = line.IndexOf(" MachineName=", StringComparison.Ordinal);
         if (properties > 0) line = line[..properties];
         return IsPlainRecord(line);

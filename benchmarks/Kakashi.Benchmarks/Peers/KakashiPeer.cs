@@ -18,8 +18,11 @@ public static partial class KakashiBenchLog
 /// pipeline features: <c>Kakashi-2fmt</c> adds a second file writer with its own formatter (each record is formatted
 /// twice); <c>Kakashi-all</c> adds that and every shipped enricher (with a scope and an activity on the producer threads).
 /// </summary>
-public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false) : IPeer
+public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null) : IPeer
 {
+    /// <summary>The Kakashi-ts variant: a custom timestamp format instead of the round-trip one.</summary>
+    public const string CustomTimestampLayout = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level}] {Category}: {Message}{NewLine}";
+
     public const string Layout = "{Timestamp:O} [{Level}] {Category}: {Message}{NewLine}";
     public const string SecondLayout = "{Timestamp:O}|{Level:u3}|{EventId}|{ThreadId}|{Category}|{Message}{NewLine}";
     public const string EnrichedLayout = "{Timestamp:O} [{Level}] {Category}: {Message} {Properties}{NewLine}";
@@ -30,7 +33,10 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
 
     public string Name => name;
 
-    public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; layout \"{(allEnrichers ? EnrichedLayout : Layout)}\""
+    private string LayoutText => layout ?? (allEnrichers ? EnrichedLayout : Layout);
+
+    public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; "
+        + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields} }}" : $"layout \"{LayoutText}\"")
         + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
         + (allEnrichers ? "; every shipped enricher (machine, process, application, properties, thread, scope, activity), a scope and an activity on each producer thread" : "");
 
@@ -41,7 +47,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         var config = new AsyncPipelineConfig
         {
             MinLevel = LogLevel.Information,
-            Formatter = new TextFormatter(allEnrichers ? EnrichedLayout : Layout),
+            Formatter = formatter ?? new TextFormatter(LayoutText),
             Writers = [new AsyncFileWriter(path)],
         };
         if (secondFormatter)

@@ -14,7 +14,12 @@ public static class PeerCatalog
         ("Kakashi", () => new KakashiPeer()),
         ("Kakashi-2fmt", () => new KakashiPeer("Kakashi-2fmt", secondFormatter: true)),
         ("Kakashi-all", () => new KakashiPeer("Kakashi-all", secondFormatter: true, allEnrichers: true)),
+        ("Kakashi-json", () => new KakashiPeer("Kakashi-json", formatter: new JsonFormatter())),
+        ("Kakashi-clef", () => new KakashiPeer("Kakashi-clef", formatter: new JsonFormatter { Fields = JsonFieldSet.Clef })),
+        ("Kakashi-ts", () => new KakashiPeer("Kakashi-ts", layout: KakashiPeer.CustomTimestampLayout)),
         ("ZLogger", () => new ZLoggerPeer()),
+        ("ZLogger-json", () => new ZLoggerPeer(json: true)),
+        ("Serilog-clef", () => new SerilogPeer(clef: true)),
         ("MEL", () => new MelPeer()),
         ("Serilog", () => new SerilogPeer()),
         ("NLog", () => new NLogPeer()),
@@ -24,7 +29,7 @@ public static class PeerCatalog
     public static IReadOnlyList<string> Names { get; } = s_peers.Select(p => p.Name).ToArray();
 
     /// <summary>What a run without --peers races: Kakashi and the peers (the Kakashi-* feature variants only when named).</summary>
-    public static IReadOnlyList<string> Defaults { get; } = Names.Where(n => !n.StartsWith("Kakashi-", StringComparison.Ordinal)).ToArray();
+    public static IReadOnlyList<string> Defaults { get; } = Names.Where(n => !n.Contains('-', StringComparison.Ordinal)).ToArray();
 
     public static IPeer Create(string name)
     {

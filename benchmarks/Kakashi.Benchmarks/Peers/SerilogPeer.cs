@@ -9,7 +9,7 @@ namespace Kakashi.Benchmarks.Peers;
 /// Serilog 4.4: WriteTo.Async(a => a.File(path, buffered: true)). blockWhenFull is true: the sink's default (false) drops
 /// records once its 10,000-entry queue is full, which the throughput line count would show as loss.
 /// </summary>
-public sealed class SerilogPeer : IPeer
+public sealed class SerilogPeer(bool clef = false) : IPeer
 {
     public const string OutputTemplate = "{UtcTimestamp:o} [{Level}] {SourceContext}: {Message:lj}{NewLine}";
 
@@ -17,19 +17,26 @@ public sealed class SerilogPeer : IPeer
     private Logger? _root;
     private ILogger _logger = null!;
 
-    public string Name => "Serilog";
+    public string Name => clef ? "Serilog-clef" : "Serilog";
 
-    public string Description => $"message-template calls (params object[]); WriteTo.Async(bufferSize 10000, blockWhenFull: true) => File(buffered: true); outputTemplate \"{OutputTemplate}\"";
+    public string Description => $"message-template calls (params object[]); WriteTo.Async(bufferSize 10000, blockWhenFull: true) => File(buffered: true); "
+        + (clef ? "RenderedCompactJsonFormatter (Serilog.Formatting.Compact 3.0: CLEF with @m)" : $"outputTemplate \"{OutputTemplate}\"");
 
     public string? Counters => null;
 
     public void Setup(string path)
     {
-        _root = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .WriteTo.Async(a => a.File(path, outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture,
-                fileSizeLimitBytes: null, buffered: true), blockWhenFull: true, monitor: _monitor)
-            .CreateLogger();
+        _root = clef
+            ? new LoggerConfiguration()
+                .MinimumLevel.Information()
+                .WriteTo.Async(a => a.File(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter(), path, fileSizeLimitBytes: null, buffered: true),
+                    blockWhenFull: true, monitor: _monitor)
+                .CreateLogger()
+            : new LoggerConfiguration()
+                .MinimumLevel.Information()
+                .WriteTo.Async(a => a.File(path, outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture,
+                    fileSizeLimitBytes: null, buffered: true), blockWhenFull: true, monitor: _monitor)
+                .CreateLogger();
         _logger = _root.ForContext(Constants.SourceContextPropertyName, PeerSetup.Category);
     }
 

@@ -18,10 +18,17 @@ internal static class ZLoggerFile
 {
     public const string Description = "AddZLoggerFile, default background queue (FullMode Grow), plain text, prefix \"{Timestamp:O} [{Level}] {Category}: \" (UTC)";
 
-    public static ILoggerFactory CreateFactory(string path) => LoggerFactory.Create(builder =>
+    public const string JsonDescription = "AddZLoggerFile, default background queue (FullMode Grow), UseJsonFormatter() (Timestamp, LogLevel, Category, Message and the properties)";
+
+    public static ILoggerFactory CreateFactory(string path, bool json = false) => LoggerFactory.Create(builder =>
     {
         builder.ClearProviders();
         builder.SetMinimumLevel(LogLevel.Information);
+        if (json)
+        {
+            builder.AddZLoggerFile(path, options => options.UseJsonFormatter());
+            return;
+        }
         builder.AddZLoggerFile(path, options => options.UsePlainTextFormatter(formatter =>
             formatter.SetPrefixFormatter($"{0:O} [{1}] {2}: ",
                 (in MessageTemplate template, in LogInfo info) => template.Format(info.Timestamp.Utc.UtcDateTime, info.LogLevel, info.Category))));
@@ -29,20 +36,20 @@ internal static class ZLoggerFile
 }
 
 /// <summary>ZLogger 2.6: [ZLoggerMessage] generated methods to its file provider.</summary>
-public sealed class ZLoggerPeer : IPeer
+public sealed class ZLoggerPeer(bool json = false) : IPeer
 {
     private ILoggerFactory? _factory;
     private ILogger _logger = null!;
 
-    public string Name => "ZLogger";
+    public string Name => json ? "ZLogger-json" : "ZLogger";
 
-    public string Description => "[ZLoggerMessage] generated methods; " + ZLoggerFile.Description;
+    public string Description => "[ZLoggerMessage] generated methods; " + (json ? ZLoggerFile.JsonDescription : ZLoggerFile.Description);
 
     public string? Counters => null;
 
     public void Setup(string path)
     {
-        _factory = ZLoggerFile.CreateFactory(path);
+        _factory = ZLoggerFile.CreateFactory(path, json);
         _logger = _factory.CreateLogger(PeerSetup.Category);
     }
 

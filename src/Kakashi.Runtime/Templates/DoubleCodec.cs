@@ -28,51 +28,62 @@ internal sealed class DoubleCodec : ArgCodec
     }
 
     /// <summary>The shortest round-trip text of <paramref name="value"/> when it is a short decimal; false to use the general path.</summary>
+    /// <remarks>
+    /// For the smallest k (0..6) with <c>round(a·10^k) / 10^k == a</c> the decimal m·10^-k is the shortest text that reads
+    /// back as <c>a</c> (the division of two exact doubles is correctly rounded, as parsing is). Below 2^52 the neighbours
+    /// (m±1)·10^-k are more than an ulp away, so the choice is unique and the integer part is <c>(long)a</c>; from 2^52 to
+    /// 2^53 the neighbours are checked and the integer part is divided out.
+    /// </remarks>
     internal static bool TryFormatShortDecimal(double value, Span<byte> destination, out int written)
     {
         written = 0;
         double a = Math.Abs(value);
         if (!(a >= 1e-4 && a < 1e15)) return false; // zero, NaN, infinities and exponent notation: general path
-        for (int k = 0; k < Powers.Length; k++)
+        var powers = Powers;
+        for (int k = 0; k < powers.Length; k++)
         {
-            double scale = Powers[k];
+            double scale = powers[k];
             double scaled = a * scale;
             if (scaled >= 9007199254740992.0) return false; // 2^53: no longer exact
             double m = Math.Round(scaled);
             if (m / scale != a) continue;
+            long mantissa = (long)m;
+            if (scaled < 4503599627370496.0) // 2^52: unique, and the integer part is exact
+            {
+                long whole = (long)a;
+                return Write(value < 0, whole, mantissa - whole * IntPowers[k], k, destination, out written);
+            }
             // unique at this length: a neighbour that also round-trips would make the choice depend on the exact value
             if ((m - 1) / scale == a || (m + 1) / scale == a) return false;
-            return Write(value < 0, (long)m, k, destination, out written);
+            long integer = mantissa / IntPowers[k];
+            return Write(value < 0, integer, mantissa - integer * IntPowers[k], k, destination, out written);
         }
         return false;
     }
 
-    private static bool Write(bool negative, long mantissa, int fractionDigits, Span<byte> destination, out int written)
+    private static bool Write(bool negative, long integer, long fraction, int fractionDigits, Span<byte> destination, out int written)
     {
         written = 0;
-        long integer = mantissa / IntPowers[fractionDigits];
-        long fraction = mantissa - integer * IntPowers[fractionDigits];
-        if (fractionDigits > 0)
-        {
-            // the shortest text has no trailing zero in the fraction (k is minimal, so fraction % 10 != 0)
-            if (fraction % 10 == 0) return false;
-        }
+        // the shortest text has no trailing zero in the fraction (k is minimal, so fraction % 10 != 0)
+        if (fractionDigits > 0 && fraction % 10 == 0) return false;
         int pos = 0;
         if (negative)
         {
             if (destination.Length < 1) return false;
             destination[pos++] = (byte)'-';
         }
-        if (!integer.TryFormat(destination[pos..], out int n, default, CultureInfo.InvariantCulture)) return false;
+        if (!((ulong)integer).TryFormat(destination[pos..], out int n, default, CultureInfo.InvariantCulture)) return false;
         pos += n;
         if (fractionDigits > 0)
         {
             if (destination.Length < pos + 1 + fractionDigits) return false;
             destination[pos++] = (byte)'.';
+            uint f = (uint)fraction; // below 10^6
             for (int i = fractionDigits - 1; i >= 0; i--)
             {
-                destination[pos + i] = (byte)('0' + fraction % 10);
-                fraction /= 10;
+                uint q = f / 10;
+                destination[pos + i] = (byte)('0' + (f - q * 10));
+                f = q;
             }
             pos += fractionDigits;
         }
