@@ -147,6 +147,44 @@ public class AllocationTests
         Assert.Contains("Region=eu-west", line);
     }
 
+    [Fact]
+    public async Task Json_formatting_allocates_nothing_per_record()
+    {
+        using var folder = new TempFolder();
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            BufferSize = 256 * 1024,
+            Formatter = new JsonFormatter(),
+            Writers =
+            [
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "kakashi.json")),
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "clef.json")) { Formatter = new JsonFormatter { Fields = JsonFieldSet.Clef } },
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "ecs.json")) { Formatter = new JsonFormatter { Fields = JsonFieldSet.Ecs } },
+            ],
+            Enrichers = [new MachineNameEnricher(), new ThreadEnricher(), new ScopeEnricher(), new ActivityEnricher(), new PropertiesEnricher(("Region", "eu-west"))],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("Alloc");
+        var (caller, drain, _) = await MeasureMillion(pipeline, logger, warm: 100_000, context: () =>
+        {
+            var activity = new System.Diagnostics.Activity("request").Start();
+            return [logger.BeginScope("RequestId", 42), activity];
+        });
+        var m = pipeline.GetMetrics();
+        await pipeline.DisposeAsync();
+
+        Assert.Equal(0, caller);
+        Assert.True(drain < 4 * 1024, $"the drain allocated {drain} bytes for 1M records formatted as Kakashi JSON, CLEF and ECS");
+        Assert.Equal(3, m.Formatters.Count);
+        Assert.All(m.Formatters, f => Assert.True(f.Formatted >= 1_100_000));
+        foreach (var name in new[] { "kakashi.json", "clef.json", "ecs.json" })
+        {
+            string line = System.IO.File.ReadLines(System.IO.Path.Combine(folder.Path, name)).Last(l => l.Contains("OrderId"));
+            using var json = System.Text.Json.JsonDocument.Parse(line); // whole and valid
+            Assert.Contains("\"RequestId\":\"42\"", line);
+        }
+    }
+
     /// <summary>
     /// Logs <paramref name="warm"/> records from a dedicated producer thread (its first call registers its ring, a one-time
     /// allocation), then 1M more, and returns the bytes allocated by that thread, the drain and the whole process for the million.
