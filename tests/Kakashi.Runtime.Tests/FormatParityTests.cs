@@ -70,7 +70,7 @@ public sealed class FormatParityTests(ParityFixture fixture) : IClassFixture<Par
         var pipeline = new AsyncPipeline(new AsyncPipelineConfig
         {
             MinLevel = LogLevel.Trace,
-            Formatter = new TextFormatter("{Message}" + ParityFixture.Separator),
+            Formatter = new TextFormatter("{Message}" + ParityFixture.Separator) { EscapeControlCharacters = false },
             Writers = [writer],
             FlushOnProcessExit = false,
         });
@@ -100,7 +100,8 @@ public sealed class ParityFixture : IAsyncLifetime
 
     private long _read;
 
-    internal TempLog Log { get; } = new TempLog("{Message}" + Separator);
+    /// <summary>Escaping off: MEL writes control characters in values as they are, and so must Kakashi then.</summary>
+    internal TempLog Log { get; } = new TempLog(configure: c => c.Formatter = new TextFormatter("{Message}" + Separator) { EscapeControlCharacters = false });
 
     /// <summary>The message of the one record written since the last call (the text before the separator).</summary>
     internal async Task<string> ReadNextRecordAsync()

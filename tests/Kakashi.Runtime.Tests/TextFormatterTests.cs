@@ -54,8 +54,45 @@ public class TextFormatterTests
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z \[Information\] Test: Int 5$", line);
     }
 
+    [Fact]
+    public void Trace_span_and_thread_tokens_come_from_the_record()
+    {
+        var template = HandRecords.Template("m");
+        var formatter = new TextFormatter("{TraceId}|{SpanId}|{ThreadName}|{Message}");
+        using var activity = new System.Diagnostics.Activity("op").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        Assert.Equal($"{activity.TraceId.ToHexString()}|{activity.SpanId.ToHexString()}|worker|m",
+            HandRecords.Text(formatter, template, [], [activity], "worker", Kakashi.Buffers.RecordFlags.HasActivity));
+        Assert.Matches("^[0-9a-f]{32}\\|[0-9a-f]{16}\\|", HandRecords.Text(formatter, template, [], [activity], "worker", Kakashi.Buffers.RecordFlags.HasActivity));
+        // nothing captured, or a hierarchical id: empty
+        Assert.Equal("|||m", HandRecords.Text(formatter, template, []));
+        using var hierarchical = new System.Diagnostics.Activity("old").SetIdFormat(System.Diagnostics.ActivityIdFormat.Hierarchical).Start();
+        Assert.Equal("||t|m", HandRecords.Text(formatter, template, [], [hierarchical], "t", Kakashi.Buffers.RecordFlags.HasActivity));
+    }
+
+    [Theory]
+    [InlineData("[{Level,-11}]", "[Warning    ]")]
+    [InlineData("[{Level,11}]", "[    Warning]")]
+    [InlineData("[{Level,-5:u3}][{Level,5:w3}]", "[WRN  ][  wrn]")]
+    [InlineData("[{Level,3}]", "[Warning]")] // never cut
+    [InlineData("[{Category,10}][{Category,-10}]", "[   Hostile][Hostile   ]")]
+    [InlineData("[{ EventId , 4 }][{EventName,-8}][{ThreadId,-3}]", "[   7][Hostile ][42 ]")]
+    [InlineData("[{ThreadName,8}][{TraceId,3}][{SpanId,-2}]", "[  wörkér][   ][  ]")] // width in chars, not bytes
+    [InlineData("[{Message,-12}][{Message,12}]", "[Value a\\nb  ][  Value a\\nb]")]
+    [InlineData("[{Timestamp,-25:yyyy-MM-dd HH:mm:ss.fff}]", "[2026-12-01 10:20:30.123  ]")]
+    [InlineData("[{Timestamp,30}]", "[  2026-12-01T10:20:30.1234567Z]")]
+    [InlineData("[{Properties,3}][{Exception,2}]", "[   ][  ]")]
+    public void Every_token_takes_an_alignment(string template, string expected)
+    {
+        var message = HandRecords.Template("Value {V}", Kakashi.Templates.ArgType.String);
+        Assert.Equal(expected, HandRecords.Text(new TextFormatter(template), message, [HandRecords.String("a\nb")], threadName: "wörkér"));
+    }
+
     [Theory]
     [InlineData("{Nope}", "Unknown token {Nope}")]
+    [InlineData("{Level,x}", "Invalid alignment")]
+    [InlineData("{Level,1000000}", "Invalid alignment")]
+    [InlineData("{Category:x}", "{Category} takes no format")]
+    [InlineData("{Trace}", "Known tokens: Timestamp, Level, Category, EventId, EventName, ThreadId, ThreadName, TraceId, SpanId, Message, Exception, NewLine, Properties.")]
     [InlineData("{Message", "Unclosed '{'")]
     [InlineData("Message}", "Unbalanced '}'")]
     [InlineData("{Level:xx}", "Unknown {Level} format")]

@@ -155,16 +155,20 @@ public readonly ref struct RecordProperties
     /// or control characters get <c>_</c> instead, values with spaces, quotes, equals signs, backslashes or control
     /// characters are quoted with <c>\"</c>, <c>\\</c>, <c>\n</c>, <c>\r</c>, <c>\t</c> escaped (other control bytes become
     /// spaces), so a property can never forge a line or a pair.</summary>
-    public void WriteLogfmt(ref Utf8Writer output)
+    public void WriteLogfmt(ref Utf8Writer output) => WriteLogfmt(ref output, escapeControl: false);
+
+    /// <summary>Logfmt, with DEL, the C1 controls and U+2028/U+2029 escaped too when <paramref name="escapeControl"/> is set
+    /// (what <see cref="TextFormatter.EscapeControlCharacters"/> asks for).</summary>
+    internal void WriteLogfmt(ref Utf8Writer output, bool escapeControl)
     {
         bool first = true;
         foreach (var property in this)
         {
             if (!first) output.Write((byte)' ');
             first = false;
-            WriteName(ref output, property.Name);
+            WriteName(ref output, property.Name, escapeControl);
             output.Write((byte)'=');
-            WriteValue(ref output, property.Value);
+            WriteValue(ref output, property.Value, escapeControl);
         }
     }
 
@@ -181,11 +185,12 @@ public readonly ref struct RecordProperties
     private static readonly SearchValues<byte> s_nameSpecial = SearchValues.Create(" \"=\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f"u8);
     private static readonly SearchValues<byte> s_valueSpecial = SearchValues.Create(" \"=\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
 
-    private static void WriteName(ref Utf8Writer output, ReadOnlySpan<byte> name)
+    private static void WriteName(ref Utf8Writer output, ReadOnlySpan<byte> name, bool escapeControl)
     {
         if (name.IndexOfAny(s_nameSpecial) < 0)
         {
-            output.Write(name);
+            if (escapeControl) Formatting.TextEscaping.WriteEscaped(ref output, name);
+            else output.Write(name);
             return;
         }
         var dest = output.GetSpan(name.Length);
@@ -197,16 +202,19 @@ public readonly ref struct RecordProperties
         output.Advance(name.Length);
     }
 
-    private static void WriteValue(ref Utf8Writer output, ReadOnlySpan<byte> value)
+    private static void WriteValue(ref Utf8Writer output, ReadOnlySpan<byte> value, bool escapeControl)
     {
         if (!value.IsEmpty && value.IndexOfAny(s_valueSpecial) < 0)
         {
-            output.Write(value);
+            if (escapeControl) Formatting.TextEscaping.WriteEscaped(ref output, value);
+            else output.Write(value);
             return;
         }
         output.Write((byte)'"');
-        foreach (byte b in value)
+        for (int i = 0; i < value.Length; i++)
         {
+            byte b = value[i];
+            if (escapeControl && b >= 0x7F && TryEscapeControl(ref output, value, ref i)) continue;
             switch (b)
             {
                 case (byte)'"': output.Write("\\\""u8); break;
@@ -218,6 +226,24 @@ public readonly ref struct RecordProperties
             }
         }
         output.Write((byte)'"');
+    }
+
+    /// <summary>DEL, a C1 control (C2 80–9F) or U+2028/U+2029 (E2 80 A8/A9) at <paramref name="i"/>: written as <c>\uXXXX</c>, <paramref name="i"/> moved to its last byte.</summary>
+    private static bool TryEscapeControl(ref Utf8Writer output, ReadOnlySpan<byte> value, ref int i)
+    {
+        int scalar;
+        int extra;
+        if (value[i] == 0x7F) { scalar = 0x7F; extra = 0; }
+        else if (value[i] == 0xC2 && i + 1 < value.Length && value[i + 1] is >= 0x80 and <= 0x9F) { scalar = value[i + 1]; extra = 1; }
+        else if (value[i] == 0xE2 && i + 2 < value.Length && value[i + 1] == 0x80 && value[i + 2] is 0xA8 or 0xA9) { scalar = 0x2000 | value[i + 2] - 0x80; extra = 2; }
+        else return false;
+        var dest = output.GetSpan(6);
+        dest[0] = (byte)'\\';
+        dest[1] = (byte)'u';
+        scalar.TryFormat(dest[2..], out _, "x4", System.Globalization.CultureInfo.InvariantCulture);
+        output.Advance(6);
+        i += extra;
+        return true;
     }
 
     /// <summary>Walks the properties.</summary>
@@ -242,6 +268,7 @@ public readonly ref struct RecordProperties
             var entry = _data[_next..];
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(entry[2..]);
             int valueLength = BinaryPrimitives.ReadInt32LittleEndian(entry[4..]);
+            if (valueLength < 0 || (long)PropertyWriter.EntryHeader + nameLength + valueLength > entry.Length) return false; // not properties a PropertyWriter wrote
             var name = entry.Slice(PropertyWriter.EntryHeader, nameLength);
             var value = entry.Slice(PropertyWriter.EntryHeader + nameLength, valueLength);
             _current = new RecordProperty(name, value, (PropertyKind)entry[1], (WellKnownProperty)entry[0]);

@@ -19,7 +19,15 @@ internal static class MessageRenderer
     /// </summary>
     internal static int MaxValueBytes(int dataLength) => (int)Math.Min(Array.MaxLength / 2, Math.Max(1L << 20, dataLength * 4L + 4096));
 
-    public static void Render(in LogRecord record, ref Utf8Writer output)
+    /// <summary>Renders the message exactly as MEL would (no escaping).</summary>
+    public static void Render(in LogRecord record, ref Utf8Writer output) => Render(in record, ref output, escapeControl: false);
+
+    /// <summary>
+    /// Renders the message; with <paramref name="escapeControl"/>, control characters in what the holes write (argument
+    /// values, exceptions in holes) are escaped (<see cref="TextEscaping"/>), so a value can never start a new line. The
+    /// template's literal text is written as it is. Without it, the bytes are those of MEL's rendering.
+    /// </summary>
+    public static void Render(in LogRecord record, ref Utf8Writer output, bool escapeControl)
     {
         var segments = record.Template.Segments;
         var args = record.Template.Args;
@@ -39,12 +47,12 @@ internal static class MessageRenderer
                 if (arg.IsException)
                 {
                     var value = record.GetObject(segment.ArgIndex);
-                    WriteText(ref output, value is null ? null : FormatFailures.ExceptionText(value), segment.Alignment);
+                    WriteText(ref output, value is null ? null : FormatFailures.ExceptionText(value), segment.Alignment, escapeControl);
                     continue;
                 }
                 var data = record.GetArgData(segment.ArgIndex);
                 if (arg.CanBeNull && arg.Codec.IsNull(data)) WritePadded(ref output, Null, segment.Alignment);
-                else if (!WriteArg(ref output, arg.Codec, data, segment.Alignment, segment.Format)) FormatFailures.Hole(ref output, mark, in segment, "no output fits");
+                else if (!WriteArg(ref output, arg.Codec, data, segment.Alignment, segment.Format, escapeControl)) FormatFailures.Hole(ref output, mark, in segment, "no output fits");
             }
             catch (Exception e)
             {
@@ -59,10 +67,11 @@ internal static class MessageRenderer
     /// Formats a non-null argument, growing the span until the value and its padding fit, then aligns it. False when the
     /// codec cannot format the value within <see cref="MaxValueBytes"/> (nothing is written then).
     /// </summary>
-    internal static bool WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format)
+    internal static bool WriteArg(ref Utf8Writer output, ArgCodec codec, ReadOnlySpan<byte> data, int alignment, string? format, bool escapeControl = false)
     {
         int hint = 64 + Math.Abs(alignment);
         int max = MaxValueBytes(data.Length) + Math.Abs(alignment);
+        int regrow = 0;
         while (true)
         {
             var dest = output.GetSpan(hint);
@@ -71,6 +80,25 @@ internal static class MessageRenderer
                 if (dest.Length >= max) return false;
                 hint = (int)Math.Min(max, dest.Length * 2L);
                 continue;
+            }
+            if (escapeControl)
+            {
+                // the value is formatted as usual, then scanned (vectorized; nothing found in ordinary values) and, when it
+                // holds a control character, escaped in place, backwards; when the escapes do not fit in the span, the value
+                // is formatted again into one big enough (formatting is deterministic: once is enough; a value whose
+                // length changes between calls gets a few tries, then its hole is marked)
+                int extra = TextEscaping.ExtraBytes(dest[..written]);
+                if (extra > 0)
+                {
+                    if (written + extra > dest.Length)
+                    {
+                        if (++regrow > 3) return false;
+                        hint = written + extra + Math.Abs(alignment);
+                        continue;
+                    }
+                    TextEscaping.ExpandInPlace(dest, written, extra);
+                    written += extra;
+                }
             }
             if (alignment == 0)
             {
@@ -106,16 +134,19 @@ internal static class MessageRenderer
         if (alignment < 0) output.Fill((byte)' ', pad);
     }
 
-    private static void WriteText(ref Utf8Writer output, string? text, int alignment)
+    private static void WriteText(ref Utf8Writer output, string? text, int alignment, bool escapeControl)
     {
         if (text is null)
         {
             WritePadded(ref output, Null, alignment);
             return;
         }
-        int pad = Math.Abs(alignment) - text.Length;
+        int pad = Math.Abs(alignment) - (escapeControl && alignment != 0 ? TextEscaping.EscapedLength(text) : text.Length);
         if (alignment > 0) output.Fill((byte)' ', pad);
-        output.Write(text.AsSpan());
+        // an exception in a hole is part of the message: escaped, it stays on the message's line (the {Exception} token
+        // of the text formatter is where its stack trace is written on lines of its own)
+        if (escapeControl) TextEscaping.WriteEscaped(ref output, text.AsSpan());
+        else output.Write(text.AsSpan());
         if (alignment < 0) output.Fill((byte)' ', pad);
     }
 

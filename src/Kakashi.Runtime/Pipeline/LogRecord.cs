@@ -143,6 +143,13 @@ public readonly ref struct LogRecord
     /// <summary>Renders the message (template with arguments) as UTF-8.</summary>
     public void WriteMessage(ref Utf8Writer output) => MessageRenderer.Render(in this, ref output);
 
+    /// <summary>
+    /// Renders the message; with <paramref name="escapeControl"/>, control characters in argument values are escaped
+    /// (what the text formatter does by default, see <see cref="TextFormatter.EscapeControlCharacters"/>). Structured
+    /// formatters that escape the whole message themselves (JSON) render it without.
+    /// </summary>
+    internal void WriteMessage(ref Utf8Writer output, bool escapeControl) => MessageRenderer.Render(in this, ref output, escapeControl);
+
     /// <summary>Renders the message to a string (allocates; for tests and diagnostics).</summary>
     public string GetMessage()
     {
