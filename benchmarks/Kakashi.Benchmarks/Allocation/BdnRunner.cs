@@ -21,7 +21,7 @@ public static class BdnRunner
 
         using var artifacts = new TempFolder("bdn-artifacts");
         var config = DefaultConfig.Instance.WithArtifactsPath(artifacts.Path);
-        var summaries = BenchmarkSwitcher.FromTypes([typeof(EnabledCallBenchmarks), typeof(DisabledCallBenchmarks)])
+        var summaries = BenchmarkSwitcher.FromTypes([typeof(EnabledCallBenchmarks), typeof(DisabledCallBenchmarks), typeof(FormattingBenchmarks)])
             .Run(args.ToArray(), config).ToList();
 
         report.AppendLine("## Caller cost and allocation (BenchmarkDotNet)");
@@ -61,6 +61,24 @@ public static class BdnRunner
             }
             if (kMean < 0.05)
                 report.AppendLine().AppendLine($"Kakashi's disabled call measured {kMean.ToString("0.000", CultureInfo.InvariantCulture)} ns: BenchmarkDotNet cannot tell it from its empty-method overhead (the inlined level check is a load and a compare), so no ratio is meaningful.");
+            report.AppendLine();
+        }
+        var formatting = reports.Where(r => r.BenchmarkCase.Descriptor.Type == typeof(FormattingBenchmarks)).ToList();
+        if (formatting.Count > 0)
+        {
+            static double FMean(BenchmarkReport r) => r.ResultStatistics?.Mean ?? double.NaN;
+            var text = formatting.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(FormattingBenchmarks.Kakashi_Text));
+            report.AppendLine("### Formatting one record (the benchmark message, one thread, no I/O)");
+            report.AppendLine();
+            report.AppendLine("| formatter | mean ns | allocated B/op | / Kakashi text |");
+            report.AppendLine("| --- | ---: | ---: | ---: |");
+            foreach (var r in formatting)
+            {
+                var alloc = r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) is long b ? b : double.NaN;
+                report.AppendLine($"| {r.BenchmarkCase.Descriptor.WorkloadMethod.Name} | {Stats.F(FMean(r), 1)} | {Stats.F(alloc, 0)} | {Stats.Ratio(FMean(r), text is null ? double.NaN : FMean(text))} |");
+            }
+            report.AppendLine();
+            report.AppendLine("ZLogger's JSON formatter needs its entry: `ZLogger_JsonCallAndFormat` minus `ZLogger_CallOnly` is its formatting cost.");
             report.AppendLine();
         }
         return 0;
