@@ -77,7 +77,7 @@ public sealed class AsyncFileWriter : LogWriter
     public const long DefaultRollingFileSizeLimit = 1L << 30;
 
     /// <summary>Smallest accepted <see cref="FileSizeLimitBytes"/>: 1 KiB.</summary>
-    public const long MinFileSizeLimit = 1024;
+    public const long MinFileSizeLimit = Kakashi.Shared.ConfigurationLimits.MinFileSizeLimit;
 
     public AsyncFileWriter(string path)
     {
