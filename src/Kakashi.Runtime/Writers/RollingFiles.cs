@@ -130,7 +130,6 @@ internal sealed class RollingMaintenance
     private readonly Func<DateTime> _now;
     private int _requested;
     private int _running;
-    private Task _task = Task.CompletedTask;
 
     public RollingMaintenance(RollingFileNames names, AsyncFileWriter writer, Func<DateTime> now)
     {
@@ -143,7 +142,7 @@ internal sealed class RollingMaintenance
     public void Request()
     {
         Volatile.Write(ref _requested, 1);
-        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0) _task = Task.Run(Run);
+        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0) _ = Task.Run(Run); // Run reports its own failures
     }
 
     /// <summary>Completes when no run is under way or asked for, or after <paramref name="timeout"/>.</summary>
@@ -155,9 +154,6 @@ internal sealed class RollingMaintenance
             await Task.Delay(10).ConfigureAwait(false);
         }
     }
-
-    /// <summary>The current run (for tests).</summary>
-    internal Task Current => _task;
 
     private void Run()
     {
