@@ -34,6 +34,9 @@ internal static class ConfigurationLimits
     public const int MinFileBatchSize = 4 * 1024;
     public const int MaxFileBatchSize = 64 * 1024 * 1024;
 
+    /// <summary>Smallest <c>AsyncFileWriter.FileSizeLimitBytes</c>: 1 KiB.</summary>
+    public const long MinFileSizeLimit = 1024;
+
     public const int MaxRetries = 100;
     public const int MinFailureThreshold = 2;
     public const int MaxFailureThreshold = 1_000_000;

@@ -52,6 +52,8 @@ public class ConfigurationAnalyzerTests
                 var config = new AsyncPipelineConfig { BufferSize = {|KAK051:1024|}, MaxBatchRecords = {|KAK051:0|}, MinLevel = {|KAK051:(Microsoft.Extensions.Logging.LogLevel)9|} };
                 var file = new AsyncFileWriter("app.log") { BatchSize = {|KAK051:1024|} };
                 var queue = new AsyncFileWriter("app.log") { QueueLimit = {|KAK051:1000|} };
+                var rolling = new AsyncFileWriter("app.log") { FileSizeLimitBytes = {|KAK051:1023|}, RetainedFileCountLimit = {|KAK051:0|} };
+                var rollingFine = new AsyncFileWriter("app.log") { FileSizeLimitBytes = 1024, RetainedFileCountLimit = 1 };
                 var retry = new RetryOptions { MaxRetries = {|KAK051:-1|} };
                 var breaker = new CircuitBreakerOptions { FailureThreshold = {|KAK051:1|} };
         """);
@@ -61,6 +63,8 @@ public class ConfigurationAnalyzerTests
                 var config = new AsyncPipelineConfig { ShutdownTimeout = {|KAK052:TimeSpan.Zero|}, FlushInterval = {|KAK052:TimeSpan.FromHours(2)|} };
                 var file = new AsyncFileWriter("app.log") { FlushInterval = {|KAK052:-TimeSpan.FromSeconds(1)|}, Fsync = FsyncPolicy.Interval, FsyncInterval = {|KAK052:default|} };
                 var other = new AsyncFileWriter("app.log") { FsyncInterval = TimeSpan.Zero };
+                var retained = new AsyncFileWriter("app.log") { RetainedFileTimeLimit = {|KAK052:TimeSpan.Zero|} };
+                var retainedFine = new AsyncFileWriter("app.log") { RetainedFileTimeLimit = TimeSpan.FromDays(7) };
                 var breaker = new CircuitBreakerOptions { BreakDuration = {|KAK052:TimeSpan.FromMilliseconds(100)|}, SamplingWindow = {|KAK052:new TimeSpan(0, 0, 0)|} };
                 var retry = new RetryOptions { InitialDelay = {|KAK052:TimeSpan.FromTicks(-1)|} };
         """);

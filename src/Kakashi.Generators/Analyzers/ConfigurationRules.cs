@@ -70,6 +70,9 @@ internal static class ConfigurationRules
         new(KnownTypes.LogWriter, "WriteTimeout") { MinTicks = 0, MinTicksExclusive = true, MaxTicks = L.MaxIntervalTicks },
         new(KnownTypes.AsyncFileWriter, "BatchSize") { Min = L.MinFileBatchSize, Max = L.MaxFileBatchSize },
         new(KnownTypes.AsyncFileWriter, "FlushInterval") { MinTicks = 0, MinTicksExclusive = true, WarnAboveTicks = LargeFlushIntervalTicks },
+        new(KnownTypes.AsyncFileWriter, "FileSizeLimitBytes") { Min = L.MinFileSizeLimit },
+        new(KnownTypes.AsyncFileWriter, "RetainedFileCountLimit") { Min = 1 },
+        new(KnownTypes.AsyncFileWriter, "RetainedFileTimeLimit") { MinTicks = 0, MinTicksExclusive = true },
         new(KnownTypes.AsyncFileWriter, "FsyncInterval") { MinTicks = 0, MinTicksExclusive = true, OnlyWhen = ("Fsync", 2) }, // FsyncPolicy.Interval
         new(KnownTypes.RetryOptions, "MaxRetries") { Min = 0, Max = L.MaxRetries },
         new(KnownTypes.RetryOptions, "InitialDelay") { MinTicks = 0 },

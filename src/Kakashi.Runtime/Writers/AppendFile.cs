@@ -17,11 +17,14 @@ internal sealed unsafe class AppendFile : IDisposable
     private readonly int _fd = -1;
     private readonly FileStream? _stream;
 
-    private AppendFile(int fd, FileStream? stream, string path)
+    private readonly byte[] _pathZ;
+
+    private AppendFile(int fd, FileStream? stream, string path, byte[] pathZ)
     {
         _fd = fd;
         _stream = stream;
         Path = path;
+        _pathZ = pathZ;
     }
 
     public string Path { get; }
@@ -34,13 +37,14 @@ internal sealed unsafe class AppendFile : IDisposable
         {
             CheckSymlink(path);
             int fd;
-            fixed (byte* p = Utf8Z(path))
+            byte[] pathZ = Utf8Z(path);
+            fixed (byte* p = pathZ)
             {
                 do fd = Native.open(p, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, (uint)mode);
                 while (fd < 0 && Marshal.GetLastPInvokeError() == Native.EINTR);
             }
             if (fd < 0) throw Error(Marshal.GetLastPInvokeError(), $"open '{path}'");
-            return new AppendFile(fd, null, path);
+            return new AppendFile(fd, null, path, pathZ);
         }
         var options = new FileStreamOptions
         {
@@ -50,7 +54,52 @@ internal sealed unsafe class AppendFile : IDisposable
             BufferSize = 0,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
-        return new AppendFile(-1, new FileStream(path, options), path);
+        return new AppendFile(-1, new FileStream(path, options), path, []);
+    }
+
+    /// <summary>The file's size now (what this and any other writer appended; smaller after someone truncated it).</summary>
+    public long Length
+    {
+        get
+        {
+            if (_stream is not null) return _stream.Length;
+            Native.Statx info;
+            fixed (byte* empty = "\0"u8)
+            {
+                if (Native.statx(_fd, empty, Native.AT_EMPTY_PATH, Native.STATX_SIZE, &info) != 0) throw Error(Marshal.GetLastPInvokeError(), $"statx '{Path}'");
+            }
+            return (long)info.Size;
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="Path"/> still names the file this one has open (external rotation moves or deletes it): compares
+    /// the open file's device and inode with those of the path (<c>statx</c> on the descriptor and on the path, following
+    /// links). No allocation on Linux. <paramref name="length"/> is the open file's size.
+    /// </summary>
+    public FileIdentity CheckPath(out long length)
+    {
+        if (_stream is not null)
+        {
+            length = _stream.Length;
+            return File.Exists(Path) ? FileIdentity.Same : FileIdentity.Moved; // no cheap identity check: only a missing path is noticed
+        }
+        Native.Statx open, named;
+        fixed (byte* empty = "\0"u8)
+        {
+            if (Native.statx(_fd, empty, Native.AT_EMPTY_PATH, Native.STATX_INO | Native.STATX_NLINK | Native.STATX_SIZE, &open) != 0)
+            {
+                length = 0;
+                return FileIdentity.Unknown;
+            }
+        }
+        length = (long)open.Size;
+        if (open.Nlink == 0) return FileIdentity.Deleted;
+        fixed (byte* p = _pathZ)
+        {
+            if (Native.statx(Native.AT_FDCWD, p, 0, Native.STATX_INO, &named) != 0) return FileIdentity.Moved; // the path is gone, the file lives on under another name
+        }
+        return named.Inode == open.Inode && named.DevMajor == open.DevMajor && named.DevMinor == open.DevMinor ? FileIdentity.Same : FileIdentity.Moved;
     }
 
     /// <summary>
@@ -142,15 +191,18 @@ internal sealed unsafe class AppendFile : IDisposable
         public const int EINTR = 4, EINVAL = 22;
         public const int SEEK_CUR = 1;
         public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
-        public const uint STATX_MODE = 0x2, STATX_UID = 0x8, STATX_SIZE = 0x200;
+        public const uint STATX_NLINK = 0x4, STATX_MODE = 0x2, STATX_UID = 0x8, STATX_INO = 0x100, STATX_SIZE = 0x200;
 
         [StructLayout(LayoutKind.Explicit, Size = 256)]
         public struct Statx
         {
+            [FieldOffset(16)] public uint Nlink;
             [FieldOffset(20)] public uint Uid;
             [FieldOffset(28)] public ushort Mode;
             [FieldOffset(32)] public ulong Inode;
             [FieldOffset(40)] public ulong Size;
+            [FieldOffset(136)] public uint DevMajor;
+            [FieldOffset(140)] public uint DevMinor;
         }
 
         [DllImport("libc", SetLastError = true)]
@@ -177,4 +229,17 @@ internal sealed unsafe class AppendFile : IDisposable
         [DllImport("libc", SetLastError = true)]
         public static extern int statx(int dirfd, byte* path, int flags, uint mask, Statx* buffer);
     }
+}
+
+/// <summary>What <see cref="AppendFile.CheckPath"/> found at the file's path.</summary>
+internal enum FileIdentity
+{
+    /// <summary>The path names the open file.</summary>
+    Same,
+    /// <summary>The path names another file, or nothing, while the open file still has a name (renamed away).</summary>
+    Moved,
+    /// <summary>The open file has no name left (deleted): what is written to it can no longer be read.</summary>
+    Deleted,
+    /// <summary>The check itself failed.</summary>
+    Unknown,
 }

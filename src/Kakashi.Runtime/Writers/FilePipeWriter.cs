@@ -11,11 +11,13 @@ namespace Kakashi.Writers;
 /// records, written to the file synchronously, that knows exactly which of its bytes reached the file. A write-out that
 /// fails part way keeps what is left and resumes from there (never writing a byte twice); a record it tore is cut back
 /// from the file when it can be, or completed by the next write-out. <see cref="CompletedRecords"/> says how many records
-/// are wholly in the file, so the writer confirms exactly those.
+/// are wholly in the file, so the writer confirms exactly those. The file can be switched at a record boundary
+/// (<see cref="SwitchTo"/>: a roll, a reopen), and a write-out can be bounded by a file size (<see cref="WriteOut(long)"/>):
+/// it then writes only the whole records that fit, so no record is ever split across two files.
 /// </summary>
 internal sealed class FilePipeWriter : PipeWriter
 {
-    private readonly AppendFile _file;
+    private AppendFile _file;
     private byte[] _buffer;
     private int _length;    // bytes buffered
     private int _flushed;   // of those, bytes already in the file
@@ -25,9 +27,10 @@ internal sealed class FilePipeWriter : PipeWriter
     private int _recordStart; // where the current (unfinished) record starts
     private bool _completed;
 
-    public FilePipeWriter(AppendFile file, int initialSize)
+    public FilePipeWriter(AppendFile file, long fileLength, int initialSize)
     {
         _file = file;
+        FileLength = fileLength;
         _buffer = GC.AllocateUninitializedArray<byte>(initialSize, pinned: true);
     }
 
@@ -39,8 +42,45 @@ internal sealed class FilePipeWriter : PipeWriter
     /// <summary>Records buffered and not yet wholly in the file.</summary>
     public int PendingRecords => _endsCount;
 
-    /// <summary>Bytes written to the file.</summary>
+    /// <summary>Bytes written to the file (to every file this pipe wrote to).</summary>
     public long BytesFlushed { get; private set; }
+
+    /// <summary>Size of the current file: its size when it was opened (or last measured) plus what this pipe wrote to it since.</summary>
+    public long FileLength { get; set; }
+
+    /// <summary>True when no record is part way into the file (a torn record that could not be cut back): the file may be switched.</summary>
+    public bool AtRecordBoundary => _flushed == _wholeEnd;
+
+    /// <summary>
+    /// Writes from now on go to <paramref name="file"/>, whose size is <paramref name="fileLength"/>. Only at a record
+    /// boundary (<see cref="AtRecordBoundary"/>): the records not yet in the old file go whole into the new one.
+    /// </summary>
+    public void SwitchTo(AppendFile file, long fileLength)
+    {
+        if (!AtRecordBoundary) throw new InvalidOperationException("A record is part way into the file: finish it before switching files.");
+        _file = file;
+        FileLength = fileLength;
+    }
+
+    /// <summary>
+    /// Takes the whole buffered records out without writing them (a file at its size limit that may not roll): returns how
+    /// many, which the caller settles as failed, after the completed ones. Only at a record boundary.
+    /// </summary>
+    public int DiscardWholeRecords()
+    {
+        if (!AtRecordBoundary) throw new InvalidOperationException("A record is part way into the file: finish it before discarding.");
+        int n = _endsCount;
+        if (n == 0) return 0;
+        _flushed = _wholeEnd = _ends[_endsHead + n - 1];
+        _endsHead += n;
+        _endsCount = 0;
+        if (_flushed == _length)
+        {
+            _length = _flushed = _recordStart = _wholeEnd = 0;
+            _endsHead = 0;
+        }
+        return n;
+    }
 
     /// <summary>Records that became whole in the file since the last call.</summary>
     public int TakeCompletedRecords()
@@ -131,9 +171,18 @@ internal sealed class FilePipeWriter : PipeWriter
     /// that reached the file stay counted, a torn record is cut back if possible, and the exception is rethrown; the next
     /// call resumes where this one stopped.
     /// </summary>
-    public void WriteOut()
+    public void WriteOut() => WriteOut(long.MaxValue);
+
+    /// <summary>
+    /// <see cref="WriteOut()"/>, writing only the whole records that keep the file within <paramref name="fileLimit"/>
+    /// bytes (<see cref="FileLength"/>): a record part way in the file is finished whatever the limit, and a record larger
+    /// than the limit goes alone into an empty file. Returns true when whole records are left that did not fit (the caller
+    /// rolls to another file, or discards them).
+    /// </summary>
+    public bool WriteOut(long fileLimit)
     {
-        int target = _recordStart; // bytes after the last whole record are a record still being written into the buffer
+        // bytes after the last whole record are a record still being written into the buffer
+        int target = fileLimit == long.MaxValue ? _recordStart : FitTarget(fileLimit);
         while (_flushed < target)
         {
             int n;
@@ -148,6 +197,7 @@ internal sealed class FilePipeWriter : PipeWriter
             }
             _flushed += n;
             BytesFlushed += n;
+            FileLength += n;
             while (_endsCount > 0 && _ends[_endsHead] <= _flushed)
             {
                 _wholeEnd = _ends[_endsHead];
@@ -156,11 +206,25 @@ internal sealed class FilePipeWriter : PipeWriter
                 _completedRecords++;
             }
         }
+        bool left = _flushed < _recordStart;
         if (_flushed == _length)
         {
             _length = _flushed = _recordStart = _wholeEnd = 0;
             _endsHead = 0;
         }
+        return left;
+    }
+
+    /// <summary>Where a write-out bounded by <paramref name="fileLimit"/> stops: the end of the last whole record that fits.</summary>
+    private int FitTarget(long fileLimit)
+    {
+        long room = fileLimit - FileLength;
+        int target = _flushed;
+        int k = _endsHead, stop = _endsHead + _endsCount;
+        if (k < stop && _flushed > _wholeEnd) target = _ends[k++]; // a torn record is finished in the file it started in
+        while (k < stop && _ends[k] - _flushed <= room) target = _ends[k++];
+        if (target == _flushed && k < stop && FileLength == 0) target = _ends[k]; // larger than the limit: alone in an empty file
+        return target;
     }
 
     /// <summary>
@@ -175,6 +239,7 @@ internal sealed class FilePipeWriter : PipeWriter
         {
             _flushed = _wholeEnd;
             BytesFlushed -= torn;
+            FileLength -= torn;
         }
     }
 
