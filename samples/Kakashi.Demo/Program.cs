@@ -8,22 +8,16 @@ using Kakashi.Clock;
 using Kakashi.Demo;
 using Microsoft.Extensions.Logging;
 
-// A realistic burst: one producer thread per core logs orders, ticks and the odd rejection to one file; prints
-// throughput and caller latency.
+// A realistic burst: one producer thread per core logs orders, ticks and the odd rejection; prints throughput and caller
+// latency. The one-line start: the "production" preset writes JSON lines to a daily rolling file (here under the temp
+// folder instead of ./logs) and Warning and above to the console, so the rejections show up below, colored on a terminal.
 int threads = Math.Max(2, Environment.ProcessorCount);
 const int perThread = 500_000;
-string path = Path.Combine(Path.GetTempPath(), "kakashi-demo", $"trading-{Environment.ProcessId}.log");
-if (File.Exists(path)) File.Delete(path);
-
-var config = new AsyncPipelineConfig
-{
-    MinLevel = LogLevel.Information,
-    Formatter = new TextFormatter("{Timestamp:O} [{Level:u3}] {Category}: {Message}{NewLine}{Exception}"),
-    Writers = [new AsyncFileWriter(path)],
-};
-await using var pipeline = new AsyncPipeline(config);
-var logger = pipeline.CreateLogger("Trading");
-var engine = new MatchingEngine(pipeline.CreateLogger("Engine"));
+KakashiLogging.LogFolder = Path.Combine(Path.GetTempPath(), "kakashi-demo", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+await using var pipeline = KakashiLogging.Setup("production", asyncLogging: true);
+var logger = KakashiLogging.CreateLogger("Trading");
+var engine = new MatchingEngine(KakashiLogging.CreateLogger("Engine"));
+var file = (AsyncFileWriter)pipeline.Config.Writers[0];
 
 // warm up (JIT tiering: a process's first second runs partly unoptimised code) and measure the cost of a timing pair
 for (int i = 0; i < 300_000; i++) logger.OrderFilled(i, 100, 101.25, "MSFT");
@@ -52,7 +46,7 @@ for (int t = 0; t < threads; t++)
                 case 0: logger.OrderPlaced(i, i % 2 == 0 ? Side.Buy : Side.Sell, 100 + i % 900, "AAPL", 187.25m + i % 7, DateTime.UtcNow); break;
                 case 1: engine.OnTick("MSFT", 412.10m, 412.12m); break;
                 case 2: logger.BookDepth("MSFT", i); break; // Debug: disabled, costs a load and a compare
-                case 9 when i % 1000 == 9: logger.OrderRejected(i, "risk limit", rejected); break;
+                case 9 when i % 200_000 == 9: logger.OrderRejected(i, "risk limit", rejected); break; // Error: the file and the console
                 default: logger.OrderFilled(id * perThread + i, 100, 101.25, "MSFT"); break;
             }
             if (i % 10 == 3) timings[i / 10] = Stopwatch.GetTimestamp() - t0 - timerCost; // one OrderFilled call in ten is timed
@@ -76,9 +70,17 @@ Console.WriteLine($"Kakashi demo: {threads} threads x {perThread:N0} calls (1 in
 Console.WriteLine($"  records written : {records:N0} in {elapsed.TotalMilliseconds:N0} ms -> {records / elapsed.TotalSeconds / 1e6:N2} M records/s (calls returned after {Stopwatch.GetElapsedTime(start, produced).TotalMilliseconds:N0} ms)");
 Console.WriteLine($"  caller latency  : p50 {Ns(all[all.Length / 2]):N0} ns, p99 {Ns(all[(int)(all.Length * 0.99)]):N0} ns (OrderFilled, one call in ten timed, timer cost {Ns(timerCost):N0} ns subtracted)");
 Console.WriteLine($"  producer waits  : {metrics.ProducerWaits:N0} (buffer full), truncated {metrics.LogsTruncated}, failed writes {metrics.Writers[0].Failed}, format errors {metrics.FormatErrors}");
-Console.WriteLine($"  output          : {path} ({new FileInfo(path).Length / 1e6:N1} MB)");
+string path = file.CurrentPath;
+Console.WriteLine($"  output          : {path} ({new FileInfo(path).Length / 1e6:N1} MB of JSON lines)");
 Console.WriteLine("  first lines     :");
 using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
 {
-    for (int i = 0; i < 3; i++) Console.WriteLine("    " + reader.ReadLine());
+    for (int i = 0; i < 2; i++) Console.WriteLine("    " + reader.ReadLine());
+}
+// the run's log is half a gigabyte: removed unless KAKASHI_DEMO_KEEP is set
+await pipeline.DisposeAsync();
+if (Environment.GetEnvironmentVariable("KAKASHI_DEMO_KEEP") is null)
+{
+    Directory.Delete(KakashiLogging.LogFolder, recursive: true);
+    Console.WriteLine("  (deleted; set KAKASHI_DEMO_KEEP=1 to keep it)");
 }

@@ -43,7 +43,8 @@ public class KakashiLoggingTests : IDisposable
         Assert.False(pipeline.IsSynchronous);
         var config = pipeline.Config;
         Assert.Equal(LogLevel.Information, config.MinLevel);
-        Assert.Equal(DropStrategy.Priority, config.Backpressure.DropStrategy);
+        Assert.Equal(DropStrategy.Block, config.Backpressure.DropStrategy);
+        Assert.Equal(4 * 1024 * 1024, config.BufferSize);
         var file = Assert.Single(config.Writers.OfType<AsyncFileWriter>());
         Assert.Equal(RollingInterval.Day, file.RollingInterval);
         Assert.Equal(31, file.RetainedFileCountLimit);
