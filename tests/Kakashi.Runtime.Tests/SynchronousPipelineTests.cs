@@ -124,3 +124,25 @@ public class SynchronousPipelineTests
         Assert.Equal(1, pipeline.GetMetrics().LogsRejected);
     }
 }
+
+public class WarmUpTests
+{
+    /// <summary>The start-up warm-up formats synthetic records into scratch space only: no writer sees them, no metric counts them.</summary>
+    [Fact]
+    public async Task The_start_up_warm_up_reaches_no_writer_and_no_metric()
+    {
+        var text = new TestWriter("text");
+        var json = new TestWriter("json") { Formatter = new JsonFormatter() };
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig { Writers = [text, json], FlushOnProcessExit = false });
+        Assert.True(pipeline.Config.WarmUp);
+        await pipeline.FlushAllAsync();
+        var m = pipeline.GetMetrics();
+        Assert.Equal(0, m.LogsProcessed);
+        Assert.All(m.Formatters, f => Assert.Equal(0, f.Formatted));
+        pipeline.CreateLogger("App").Seq(1, 2);
+        await pipeline.DisposeAsync();
+        Assert.Equal(["T1 N2"], text.Lines.Where(l => l.Contains("T1")).Select(l => l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..]));
+        Assert.DoesNotContain(text.Lines.Concat(json.Lines), l => l.Contains("Warm", StringComparison.Ordinal) || l.Contains("warm-up", StringComparison.Ordinal));
+        Assert.Equal(1, pipeline.GetMetrics().LogsProcessed);
+    }
+}

@@ -30,6 +30,7 @@ public class FormattingBenchmarks
     private DateTime _timestamp;
     private TextFormatter _text = null!;
     private TextFormatter _textCustom = null!;
+    private TextFormatter _textRaw = null!;
     private JsonFormatter _json = null!;
     private JsonFormatter _clef = null!;
     private JsonFormatter _ecs = null!;
@@ -62,6 +63,7 @@ public class FormattingBenchmarks
         _timestamp = DateTime.UtcNow;
         _text = new TextFormatter(KakashiPeer.Layout);
         _textCustom = new TextFormatter(KakashiPeer.CustomTimestampLayout);
+        _textRaw = new TextFormatter(KakashiPeer.Layout) { EscapeControlCharacters = false };
         _json = new JsonFormatter();
         _clef = new JsonFormatter { Fields = JsonFieldSet.Clef };
         _ecs = new JsonFormatter { Fields = JsonFieldSet.Ecs };
@@ -111,6 +113,7 @@ public class FormattingBenchmarks
 
     [Benchmark(Baseline = true)] public long Kakashi_Text() => Format(_text);
     [Benchmark] public long Kakashi_TextCustomTimestamp() => Format(_textCustom);
+    [Benchmark] public long Kakashi_TextNoEscaping() => Format(_textRaw);
     [Benchmark] public long Kakashi_Json() => Format(_json);
     [Benchmark] public long Kakashi_Clef() => Format(_clef);
     [Benchmark] public long Kakashi_Ecs() => Format(_ecs);

@@ -18,7 +18,7 @@ public static partial class KakashiBenchLog
 /// pipeline features: <c>Kakashi-2fmt</c> adds a second file writer with its own formatter (each record is formatted
 /// twice); <c>Kakashi-all</c> adds that and every shipped enricher (with a scope and an activity on the producer threads).
 /// </summary>
-public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null) : IPeer
+public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null, bool warmUp = true) : IPeer
 {
     /// <summary>The Kakashi-ts variant: a custom timestamp format instead of the round-trip one.</summary>
     public const string CustomTimestampLayout = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level}] {Category}: {Message}{NewLine}";
@@ -37,6 +37,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
 
     public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; "
         + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields} }}" : $"layout \"{LayoutText}\"")
+        + (warmUp ? "" : "; WarmUp = false (no start-up warm-up of the formatting path)")
         + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
         + (allEnrichers ? "; every shipped enricher (machine, process, application, properties, thread, scope, activity), a scope and an activity on each producer thread" : "");
 
@@ -48,6 +49,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         {
             MinLevel = LogLevel.Information,
             Formatter = formatter ?? new TextFormatter(LayoutText),
+            WarmUp = warmUp,
             Writers = [new AsyncFileWriter(path)],
         };
         if (secondFormatter)

@@ -17,6 +17,7 @@ public static class PeerCatalog
         ("Kakashi-json", () => new KakashiPeer("Kakashi-json", formatter: new JsonFormatter())),
         ("Kakashi-clef", () => new KakashiPeer("Kakashi-clef", formatter: new JsonFormatter { Fields = JsonFieldSet.Clef })),
         ("Kakashi-ts", () => new KakashiPeer("Kakashi-ts", layout: KakashiPeer.CustomTimestampLayout)),
+        ("Kakashi-nowarm", () => new KakashiPeer("Kakashi-nowarm", warmUp: false)),
         ("ZLogger", () => new ZLoggerPeer()),
         ("ZLogger-json", () => new ZLoggerPeer(json: true)),
         ("Serilog-clef", () => new SerilogPeer(clef: true)),

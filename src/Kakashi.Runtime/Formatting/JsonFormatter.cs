@@ -311,6 +311,24 @@ public sealed class JsonFormatter : LogFormatter
         try
         {
             var type = arg.Type.Base();
+            switch (arg.Type)
+            {
+                // the common numbers, written directly (no codec call, no JSON-number check: these are always valid)
+                case ArgType.Int32: MessageRenderer.WriteInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<int>(data)); return;
+                case ArgType.Int64: MessageRenderer.WriteInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<long>(data)); return;
+                case ArgType.UInt32: MessageRenderer.WriteUInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<uint>(data)); return;
+                case ArgType.UInt64: MessageRenderer.WriteUInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(data)); return;
+                case ArgType.Double:
+                    {
+                        var dest = output.GetSpan(32);
+                        if (DoubleCodec.TryFormatShortDecimal(System.Runtime.InteropServices.MemoryMarshal.Read<double>(data), dest, out int n))
+                        {
+                            output.Advance(n);
+                            return;
+                        }
+                        break;
+                    }
+            }
             switch (type)
             {
                 case ArgType.Boolean:

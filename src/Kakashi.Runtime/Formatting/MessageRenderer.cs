@@ -41,6 +41,9 @@ internal static class MessageRenderer
                 continue;
             }
             var arg = args[segment.ArgIndex];
+            // the common holes (a number, a short string, a bool; no format, no alignment) are written directly: no codec
+            // call, and no escaping scan for values that cannot hold a control character
+            if (segment.Format is null && segment.Alignment == 0 && TryWriteDirect(ref output, arg.Type, record.GetArgData(segment.ArgIndex), escapeControl)) continue;
             long mark = output.Mark;
             try
             {
@@ -61,6 +64,80 @@ internal static class MessageRenderer
                 FormatFailures.Hole(ref output, mark, in segment, e.GetType().Name);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes a value of a common wire type with no format and no alignment, exactly as its codec would (invariant culture).
+    /// False for anything else (nullable, null, truncated or long strings, strings that need escaping, doubles off the
+    /// short-decimal path): the general path writes those.
+    /// </summary>
+    private static bool TryWriteDirect(ref Utf8Writer output, ArgType type, ReadOnlySpan<byte> data, bool escapeControl)
+    {
+        switch (type)
+        {
+            case ArgType.Int32: WriteInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<int>(data)); return true;
+            case ArgType.Int64: WriteInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<long>(data)); return true;
+            case ArgType.UInt32: WriteUInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<uint>(data)); return true;
+            case ArgType.UInt64: WriteUInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(data)); return true;
+            case ArgType.Int16: WriteInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<short>(data)); return true;
+            case ArgType.UInt16: WriteUInt64(ref output, System.Runtime.InteropServices.MemoryMarshal.Read<ushort>(data)); return true;
+            case ArgType.Byte: WriteUInt64(ref output, data[0]); return true;
+            case ArgType.SByte: WriteInt64(ref output, (sbyte)data[0]); return true;
+            case ArgType.Boolean: output.Write(data[0] != 0 ? "True"u8 : "False"u8); return true;
+            case ArgType.Double:
+                {
+                    var dest = output.GetSpan(32);
+                    if (!DoubleCodec.TryFormatShortDecimal(System.Runtime.InteropServices.MemoryMarshal.Read<double>(data), dest, out int n)) return false;
+                    output.Advance(n);
+                    return true;
+                }
+            case ArgType.String:
+                {
+                    int header = System.Runtime.InteropServices.MemoryMarshal.Read<int>(data);
+                    if ((uint)header > 4096) return false; // null (-1), truncated (bit 30) or long: the general path
+                    var chars = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, char>(data.Slice(4, header * 2));
+                    if (escapeControl && TextEscaping.NeedsEscape(chars)) return false;
+                    var dest = output.GetSpan(chars.Length * 3);
+                    System.Text.Unicode.Utf8.FromUtf16(chars, dest, out _, out int written, replaceInvalidSequences: true);
+                    output.Advance(written);
+                    return true;
+                }
+            default:
+                return false;
+        }
+    }
+
+    internal static void WriteInt64(ref Utf8Writer output, long value)
+    {
+        if (value >= 0)
+        {
+            WriteUInt64(ref output, (ulong)value);
+            return;
+        }
+        output.Write((byte)'-');
+        WriteUInt64(ref output, (ulong)-(value + 1) + 1); // long.MinValue too
+    }
+
+    internal static void WriteUInt64(ref Utf8Writer output, ulong value)
+    {
+        var dest = output.GetSpan(20);
+        int digits = CountDigits(value);
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            ulong q = value / 10;
+            dest[i] = (byte)('0' + (int)(value - q * 10));
+            value = q;
+        }
+        output.Advance(digits);
+    }
+
+    private static int CountDigits(ulong value)
+    {
+        int digits = 1;
+        while (value >= 10_000) { value /= 10_000; digits += 4; }
+        if (value >= 100) digits += value >= 1_000 ? 3 : 2;
+        else if (value >= 10) digits += 1;
+        return digits;
     }
 
     /// <summary>

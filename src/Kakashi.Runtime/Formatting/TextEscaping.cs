@@ -59,6 +59,9 @@ internal static class TextEscaping
 
     private static readonly SearchValues<char> s_chars = SearchValues.Create(EscapedChars());
 
+    /// <summary>True when some char of <paramref name="text"/> would be escaped (one vectorized scan).</summary>
+    public static bool NeedsEscape(ReadOnlySpan<char> text) => text.IndexOfAny(s_chars) >= 0;
+
     private static byte[] Utf8StartBytes()
     {
         var bytes = new byte[0x20 + 3];

@@ -33,6 +33,11 @@ internal static class InternalRecords
         "Kakashi.Filter.Suppressed", LogLevel.Information, 9004, "Suppressed", "Suppressed {Count} records of {Source} ({Filter})",
         new TemplateArg("count", ArgType.Int64), new TemplateArg("source", ArgType.String), new TemplateArg("filter", ArgType.String));
 
+    /// <summary>The drain's start-up warm-up record (never registered, never written: <see cref="Drain"/>).</summary>
+    public static readonly LogTemplate WarmUp = LogTemplate.Parse(
+        "Kakashi.Drain.WarmUp", LogLevel.Information, 0, "WarmUp", "Warm {Id} {Count} {Price} {Name}",
+        [new TemplateArg("id", ArgType.Int32), new TemplateArg("count", ArgType.Int64), new TemplateArg("price", ArgType.Double), new TemplateArg("name", ArgType.String)]);
+
     private static LogTemplate Register(string method, LogLevel level, int eventId, string eventName, string message, params TemplateArg[] args)
         => TemplateRegistry.Shared.Register(LogTemplate.Parse(method, level, eventId, eventName, message, args));
 }
@@ -52,6 +57,24 @@ internal sealed class PayloadBuilder
     }
 
     public PayloadBuilder Int64(long value)
+    {
+        Ensure(8);
+        _offsets[_count++] = _length;
+        MemoryMarshal.Write(_buffer.AsSpan(_length), in value);
+        _length += 8;
+        return this;
+    }
+
+    public PayloadBuilder Int32(int value)
+    {
+        Ensure(4);
+        _offsets[_count++] = _length;
+        MemoryMarshal.Write(_buffer.AsSpan(_length), in value);
+        _length += 4;
+        return this;
+    }
+
+    public PayloadBuilder Double(double value)
     {
         Ensure(8);
         _offsets[_count++] = _length;

@@ -46,7 +46,9 @@ internal sealed class DoubleCodec : ArgCodec
             double scaled = a * scale;
             if (scaled >= 9007199254740992.0) return false; // 2^53: no longer exact
             double m = Math.Round(scaled);
-            if (m / scale != a) continue;
+            // a cheap necessary condition first (a·10^k is within a few ulps of m when m·10^-k reads back as a), so the
+            // exact test, a division, runs once for the k that matters instead of once per k
+            if (Math.Abs(scaled - m) > scaled * 1e-15 || m / scale != a) continue;
             long mantissa = (long)m;
             if (scaled < 4503599627370496.0) // 2^52: unique, and the integer part is exact
             {
@@ -72,7 +74,16 @@ internal sealed class DoubleCodec : ArgCodec
             if (destination.Length < 1) return false;
             destination[pos++] = (byte)'-';
         }
-        if (!((ulong)integer).TryFormat(destination[pos..], out int n, default, CultureInfo.InvariantCulture)) return false;
+        ulong whole = (ulong)integer;
+        int n = 1;
+        for (ulong rest = whole; rest >= 10; rest /= 10) n++;
+        if (destination.Length < pos + n) return false;
+        for (int i = pos + n - 1; i >= pos; i--)
+        {
+            ulong q = whole / 10;
+            destination[i] = (byte)('0' + (int)(whole - q * 10));
+            whole = q;
+        }
         pos += n;
         if (fractionDigits > 0)
         {
