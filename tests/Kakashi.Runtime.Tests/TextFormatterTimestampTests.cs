@@ -216,28 +216,6 @@ public class TextFormatterTimestampTests
         Assert.Null(problem);
     }
 
-    [Fact]
-    public void A_million_cached_timestamps_take_a_fraction_of_what_DateTime_TryFormat_takes()
-    {
-        // not a benchmark: a guard that the cached path is taken per record (a loose bound, whatever the machine's load)
-        var timestamp = TimestampFormat.Create("yyyy-MM-dd HH:mm:ss.fff", local: false);
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        long start = new DateTime(2026, 12, 1, 0, 0, 0).Ticks;
-        var watch = Stopwatch.StartNew();
-        var writer = new Utf8Writer(buffer);
-        for (int i = 0; i < 1_000_000; i++)
-        {
-            timestamp.Write(new DateTime(start + i * 1_003L, DateTimeKind.Utc), ref writer);
-            if ((i & 1023) == 0)
-            {
-                writer.Commit();
-                buffer.ResetWrittenCount();
-                writer = new Utf8Writer(buffer);
-            }
-        }
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"1M cached timestamps took {watch.Elapsed}");
-    }
-
     private static string Write(TimestampFormat format, DateTime utc)
     {
         var buffer = new ArrayBufferWriter<byte>();
