@@ -63,9 +63,9 @@ public class ReliabilityTests
 
     private static string NewFolder() => Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
 
-    private static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
+    internal static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
 
-    private static async Task WaitUntil(Func<bool> condition, int seconds = 30)
+    internal static async Task WaitUntil(Func<bool> condition, int seconds = 30)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())

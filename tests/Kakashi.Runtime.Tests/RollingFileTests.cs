@@ -38,17 +38,9 @@ public class RollingFileTests
         ShutdownTimeout = TimeSpan.FromSeconds(10),
     });
 
-    private static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
+    private static void AssertBooks(WriterMetrics w) => ReliabilityTests.AssertBooks(w);
 
-    private static async Task WaitUntil(Func<bool> condition, int seconds = 30)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(seconds)) throw new TimeoutException("condition not reached");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition, int seconds = 30) => ReliabilityTests.WaitUntil(condition, seconds);
 
     private static readonly Regex Rolled = new(@"^app(?<period>[0-9]{4}|[0-9]{6}|[0-9]{8}|[0-9]{10}|[0-9]{12})?(?:_(?<seq>[0-9]{3,}))?\.log(?<gz>\.gz)?$");
 
