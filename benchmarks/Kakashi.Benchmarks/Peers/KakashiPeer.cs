@@ -36,7 +36,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
     private string LayoutText => layout ?? (allEnrichers ? EnrichedLayout : Layout);
 
     public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; "
-        + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields} }}" : $"layout \"{LayoutText}\"")
+        + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields}, IncludeTemplate = {json.IncludeTemplate} }}" : $"layout \"{LayoutText}\"")
         + (warmUp ? "" : "; WarmUp = false (no start-up warm-up of the formatting path)")
         + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
         + (allEnrichers ? "; every shipped enricher (machine, process, application, properties, thread, scope, activity), a scope and an activity on each producer thread" : "");

@@ -15,6 +15,7 @@ public static class PeerCatalog
         ("Kakashi-2fmt", () => new KakashiPeer("Kakashi-2fmt", secondFormatter: true)),
         ("Kakashi-all", () => new KakashiPeer("Kakashi-all", secondFormatter: true, allEnrichers: true)),
         ("Kakashi-json", () => new KakashiPeer("Kakashi-json", formatter: new JsonFormatter())),
+        ("Kakashi-json-lean", () => new KakashiPeer("Kakashi-json-lean", formatter: new JsonFormatter { IncludeTemplate = false })),
         ("Kakashi-clef", () => new KakashiPeer("Kakashi-clef", formatter: new JsonFormatter { Fields = JsonFieldSet.Clef })),
         ("Kakashi-ts", () => new KakashiPeer("Kakashi-ts", layout: KakashiPeer.CustomTimestampLayout)),
         ("Kakashi-nowarm", () => new KakashiPeer("Kakashi-nowarm", warmUp: false)),
