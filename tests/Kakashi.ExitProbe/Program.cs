@@ -5,10 +5,22 @@ using Microsoft.Extensions.Logging;
 
 // usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock|huge|append [prefix]>
 //        Kakashi.ExitProbe decode <capture> <manifest> <output> [template]
+//        Kakashi.ExitProbe console [sync]: the development preset to the real console (colored on a terminal only)
 //   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
 //   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
 //   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
 if (args[0] == "decode") return Decoding.Run(args);
+if (args[0] == "console")
+{
+    // the development preset's console writer on this process's real standard output (a pipe, or a terminal under script(1))
+    using (var console = KakashiLogging.Setup("development", asyncLogging: args.Length < 2 || args[1] != "sync"))
+    {
+        var log = KakashiLogging.CreateLogger("Probe");
+        log.Record(1);
+        log.Failed(2);
+    }
+    return 0;
+}
 string path = args[0];
 string how = args.Length > 2 ? args[2] : "return";
 if (how == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
@@ -44,6 +56,9 @@ internal static partial class ProbeLog
 {
     [KakashiLog(LogLevel.Information, "record {Index}")]
     public static partial void Record(this KakashiLogger logger, int index);
+
+    [KakashiLog(LogLevel.Error, "failed {Index}")]
+    public static partial void Failed(this KakashiLogger logger, int index);
 
     [KakashiLog(LogLevel.Information, "Two {A} {B}")]
     public static partial void Two(this KakashiLogger logger, string a, string b);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -171,5 +172,35 @@ public class ConsoleWriterTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"callers and the flush took {watch.Elapsed}");
         Assert.Equal(200_000, File.ReadLines(path).Count(l => l.StartsWith("T1 N", StringComparison.Ordinal)));
         await pipeline.DisposeAsync();
+    }
+
+    private static string ProbePath => typeof(ReliabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExitProbe").Value!;
+
+    private static string RunProbe(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("NO_COLOR");
+        start.Environment["TERM"] = "xterm";
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000), "the probe did not exit");
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {process.StandardError.ReadToEnd()}");
+        return output;
+    }
+
+    /// <summary>The real standard output of another process: redirected to a pipe it is plain; on a pseudo-terminal (script(1)) it is colored.</summary>
+    [Fact]
+    public void The_real_console_is_plain_when_redirected_and_colored_on_a_terminal()
+    {
+        string piped = RunProbe("dotnet", ProbePath, "console");
+        Assert.Contains("INF Probe: record 1", piped);
+        Assert.Contains("ERR Probe: failed 2", piped);
+        Assert.DoesNotContain('\u001b', piped);
+
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/script")) return; // no pseudo-terminal to try (the plain case above still ran)
+        string terminal = RunProbe("/usr/bin/script", "-qec", $"dotnet {ProbePath} console sync", "/dev/null");
+        Assert.Contains("\u001b[31m", terminal); // Error in red
+        Assert.Contains("ERR Probe: failed 2\u001b[0m", terminal);
+        Assert.Contains("INF Probe: record 1", terminal);
     }
 }

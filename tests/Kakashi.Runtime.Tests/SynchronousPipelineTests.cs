@@ -110,6 +110,32 @@ public class SynchronousPipelineTests
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
+    /// <summary>A writer that fails (injected: a fake writer is the only way to fail every write on demand) costs a synchronous caller its retries, never an exception, and the other writer still gets every record.</summary>
+    [Fact]
+    public async Task A_failing_writer_never_throws_into_a_synchronous_call_and_the_others_get_every_record()
+    {
+        var failing = new TestWriter("failing") { AlwaysFail = true, Retry = new RetryOptions { MaxRetries = 1, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(2), Jitter = false } };
+        var good = new InMemoryWriter();
+        await using var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Synchronous = true,
+            Formatter = new TextFormatter("{Message}"),
+            Writers = [failing, good],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("Sync");
+        for (int i = 0; i < 50; i++)
+        {
+            logger.Seq(3, i);
+            Assert.Equal($"T3 N{i}", good.Lines[^1]); // written before the call returned, despite the failing neighbour
+        }
+        var m = pipeline.GetMetrics();
+        Assert.Equal(50, m.Writers[1].Written);
+        Assert.Equal(0, m.Writers[0].Written);
+        Assert.Equal(50, m.Writers[0].Failed + m.Writers[0].Dropped); // failed after its retry, or dropped once its circuit opened
+        Assert.Contains(good.Records, r => r.IsInternal && r.Text.Contains("failing", StringComparison.Ordinal)); // reported to the others
+    }
+
     [Fact]
     public async Task Shutdown_of_a_synchronous_pipeline_writes_everything_once()
     {
