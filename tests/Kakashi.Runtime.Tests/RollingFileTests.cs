@@ -641,6 +641,71 @@ public class RollingFileTests
         }
     }
 
+    /// <summary>
+    /// A folder that turns read-only (a read-only bind mount over it: the open file stays writable, new files cannot be
+    /// created, EROFS — root ignores permission bits, so this is how a read-only folder is made real here): the roll is
+    /// reported and retried, records go on into the current file, and the roll happens once the folder is writable again.
+    /// </summary>
+    [Fact]
+    public async Task A_folder_that_turns_read_only_fails_the_roll_reported_and_retried_and_loses_nothing()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") return; // mounting needs root (CI runs as root)
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp.Path);
+        var writer = new AsyncFileWriter(Path.Combine(temp.Path, "app.log"))
+        {
+            FileSizeLimitBytes = 16 * 1024,
+            RollOnFileSizeLimit = true,
+            RetainedFileCountLimit = null,
+            FlushInterval = TimeSpan.FromMilliseconds(20),
+        };
+        var errors = new TestWriter("errors");
+        var pipeline = Pipeline(writer, errors);
+        var logger = pipeline.CreateLogger("App");
+        string pad = new('p', 100);
+        int next = 0;
+        for (; next < 50; next++) logger.Line(next, pad);
+        await pipeline.FlushAllAsync();
+        Assert.True(Run("mount", "--bind", temp.Path, temp.Path) && Run("mount", "-o", "remount,bind,ro", temp.Path), "could not make the folder read-only");
+        bool mounted = true;
+        try
+        {
+            for (; next < 1_000; next++) logger.Line(next, pad); // ~110 KB: several rolls are due, none can create its file
+            await pipeline.FlushAllAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await WaitUntil(() => errors.Lines.Any(l => l.Contains("Read-only file system", StringComparison.Ordinal)));
+            var during = pipeline.GetMetrics().Writers[0];
+            AssertBooks(during);
+            Assert.Equal(during.Received, during.Written); // nothing lost: the records went on into the current file
+            Assert.Equal(0, writer.RollCount);
+
+            Assert.True(Run("umount", temp.Path));
+            mounted = false;
+            await WaitUntil(() =>
+            {
+                logger.Line(next++, pad);
+                pipeline.FlushAllAsync().Wait(TimeSpan.FromSeconds(5));
+                return writer.RollCount > 0; // the retried roll succeeds once the folder is writable
+            });
+        }
+        finally
+        {
+            if (mounted) Run("umount", temp.Path);
+        }
+        await pipeline.DisposeAsync();
+        var m = pipeline.GetMetrics().Writers[0];
+        AssertBooks(m);
+        Assert.Equal(next, (int)m.Written);
+        var ids = RolledFiles(temp.Path).SelectMany(f => Lines(f).Where(l => l.StartsWith('L')).Select(IdOf)).ToList();
+        Assert.Equal(Enumerable.Range(0, next), ids); // every record once, in order, none split
+    }
+
+    private static bool Run(string file, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        return process.ExitCode == 0;
+    }
+
     [Fact]
     public async Task A_compression_that_fails_is_reported_and_leaves_the_original_whole()
     {
