@@ -216,6 +216,20 @@ public class JsonFormatterTests
     }
 
     [Fact]
+    public async Task Property_names_that_need_escaping_are_valid_in_every_field_set()
+    {
+        string weird = "we\"ird\nna\\me\u001b\u2028";
+        foreach (var fields in new[] { JsonFieldSet.Kakashi, JsonFieldSet.Clef, JsonFieldSet.Ecs })
+        {
+            var e = Assert.Single(await Log(new JsonFormatter { Fields = fields }, l => l.AtName("x", 1),
+                c => c.Enrichers = [new PropertiesEnricher((weird, "v\"1"), ("@at", "2"))]));
+            var holder = fields switch { JsonFieldSet.Kakashi => e.GetProperty("Properties"), JsonFieldSet.Ecs => e.GetProperty("labels"), _ => e };
+            Assert.Equal("v\"1", holder.GetProperty(weird).GetString());
+            Assert.Equal("2", holder.GetProperty(fields == JsonFieldSet.Clef ? "@@at" : "@at").GetString()); // CLEF: @ doubled
+        }
+    }
+
+    [Fact]
     public async Task A_megabyte_string_is_one_valid_line()
     {
         string big = string.Concat(Enumerable.Repeat("ab\"\n\u2028c", 1 << 17)); // 1 Mi chars
