@@ -122,14 +122,31 @@ internal static class MessageRenderer
     {
         var dest = output.GetSpan(20);
         int digits = CountDigits(value);
-        for (int i = digits - 1; i >= 0; i--)
+        int i = digits;
+        var pairs = DigitPairs;
+        while (value >= 100)
         {
-            ulong q = value / 10;
-            dest[i] = (byte)('0' + (int)(value - q * 10));
+            // two digits per division (a multiply and a shift for a constant divisor)
+            ulong q = value / 100;
+            int pair = (int)(value - q * 100) * 2;
+            dest[--i] = pairs[pair + 1];
+            dest[--i] = pairs[pair];
             value = q;
+        }
+        if (value >= 10)
+        {
+            int pair = (int)value * 2;
+            dest[--i] = pairs[pair + 1];
+            dest[--i] = pairs[pair];
+        }
+        else
+        {
+            dest[--i] = (byte)('0' + (int)value);
         }
         output.Advance(digits);
     }
+
+    private static ReadOnlySpan<byte> DigitPairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     private static int CountDigits(ulong value)
     {

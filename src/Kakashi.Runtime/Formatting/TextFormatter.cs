@@ -65,7 +65,7 @@ public sealed class TextFormatter : LogFormatter
     {
         ArgumentNullException.ThrowIfNull(template);
         Template = template;
-        _tokens = Parse(template);
+        _tokens = FuseLevels(Parse(template));
     }
 
     /// <summary>The output template.</summary>
@@ -112,7 +112,7 @@ public sealed class TextFormatter : LogFormatter
             case TokenKind.Timestamp: token.Timestamp!.Write(record.Timestamp, ref output); break;
             case TokenKind.Level:
                 var levels = token.Levels;
-                output.Write((uint)record.Level < (uint)levels.Length ? levels[(int)record.Level] : "?"u8);
+                output.Write((uint)record.Level < (uint)levels.Length ? levels[(int)record.Level] : token.UnknownLevel ?? "?"u8);
                 break;
             case TokenKind.Category: output.Write(record.CategoryUtf8); break;
             case TokenKind.EventId: output.WriteFormatted(record.EventId); break;
@@ -166,6 +166,31 @@ public sealed class TextFormatter : LogFormatter
         if (token.Alignment > 0) output.Fill((byte)' ', pad);
         output.Write(text);
         if (token.Alignment < 0) output.Fill((byte)' ', pad);
+    }
+
+    /// <summary>
+    /// Folds the literal text on either side of each <c>{Level}</c> into that level's precomputed names
+    /// (<c>" [Information] "</c>): one copy per record instead of three. The output is the same bytes.
+    /// </summary>
+    private static Token[] FuseLevels(Token[] tokens)
+    {
+        var fused = new List<Token>(tokens.Length);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var token = tokens[i];
+            if (token.Kind != TokenKind.Level)
+            {
+                fused.Add(token);
+                continue;
+            }
+            byte[] before = fused.Count > 0 && fused[^1].Kind == TokenKind.Literal && fused[^1].Alignment == 0 ? fused[^1].Literal : [];
+            if (before.Length > 0) fused.RemoveAt(fused.Count - 1);
+            byte[] after = i + 1 < tokens.Length && tokens[i + 1].Kind == TokenKind.Literal && tokens[i + 1].Alignment == 0 ? tokens[++i].Literal : [];
+            var levels = new byte[token.Levels.Length][];
+            for (int l = 0; l < levels.Length; l++) levels[l] = [.. before, .. token.Levels[l], .. after];
+            fused.Add(new Token(TokenKind.Level) { Levels = levels, Alignment = 0, UnknownLevel = [.. before, .. "?"u8, .. after] });
+        }
+        return [.. fused];
     }
 
     private static Token[] Parse(string template)
@@ -274,6 +299,8 @@ public sealed class TextFormatter : LogFormatter
         public byte[] Literal { get; private init; } = [];
         public TimestampFormat? Timestamp { get; init; }
         public byte[][] Levels { get; init; } = [];
+        /// <summary>What a level outside <see cref="Levels"/> writes (with the literals fused around it), null for <c>?</c>.</summary>
+        public byte[]? UnknownLevel { get; init; }
         public int Alignment { get; init; }
         public static Token Text(string text) => new(TokenKind.Literal) { Literal = Encoding.UTF8.GetBytes(text) };
     }
