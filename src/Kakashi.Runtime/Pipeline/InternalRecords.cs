@@ -56,30 +56,19 @@ internal sealed class PayloadBuilder
         _count = 0;
     }
 
-    public PayloadBuilder Int64(long value)
-    {
-        Ensure(8);
-        _offsets[_count++] = _length;
-        MemoryMarshal.Write(_buffer.AsSpan(_length), in value);
-        _length += 8;
-        return this;
-    }
+    public PayloadBuilder Int64(long value) => Fixed(value);
 
-    public PayloadBuilder Int32(int value)
-    {
-        Ensure(4);
-        _offsets[_count++] = _length;
-        MemoryMarshal.Write(_buffer.AsSpan(_length), in value);
-        _length += 4;
-        return this;
-    }
+    public PayloadBuilder Int32(int value) => Fixed(value);
 
-    public PayloadBuilder Double(double value)
+    public PayloadBuilder Double(double value) => Fixed(value);
+
+    /// <summary>A fixed-size value as its raw little-endian bytes (the record format's encoding of every fixed-size type).</summary>
+    private unsafe PayloadBuilder Fixed<T>(T value) where T : unmanaged
     {
-        Ensure(8);
+        Ensure(sizeof(T));
         _offsets[_count++] = _length;
         MemoryMarshal.Write(_buffer.AsSpan(_length), in value);
-        _length += 8;
+        _length += sizeof(T);
         return this;
     }
 
