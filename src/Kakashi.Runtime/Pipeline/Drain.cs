@@ -214,7 +214,7 @@ internal sealed unsafe class Drain
             foreach (var output in _dispatcher.Outputs)
             {
                 if (output.Formatter is not (TextFormatter or JsonFormatter)) continue;
-                for (int i = 0; i < WarmUpRecords; i++)
+                for (int i = 0; i < WarmUpRecords && !_stopping; i++) // a pipeline already shutting down skips the rest
                 {
                     payload.Reset();
                     payload.Int32(i).Int64(i * 7L).Double(i + 0.25).String("warm-up");
