@@ -177,9 +177,16 @@ public class EnricherTests
         {
             using var scope = logger.BeginScope("RequestId", 7);
             for (int i = 0; i < 1000; i++) logger.Int(i);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100_000; i++) logger.Int(i);
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            // the least of three windows of 100,000 calls: an allocation per call shows in every window, a one-time event on
+            // this thread in one only (7,232 bytes were seen once in a loaded full test run and never alone, where 0 is the
+            // rule; the runtime's tiering work on the calling thread is the likely source, not a logging call)
+            allocated = long.MaxValue;
+            for (int window = 0; window < 3 && allocated != 0; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100_000; i++) logger.Int(i);
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         });
         thread.Start();
         thread.Join();
