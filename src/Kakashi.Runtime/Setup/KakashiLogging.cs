@@ -133,12 +133,8 @@ public static class KakashiLogging
         BufferSize = 4 * 1024 * 1024,
         Backpressure = new BackpressureConfig { DropStrategy = DropStrategy.Block },
         Enrichers = [new MachineNameEnricher(), new ApplicationEnricher()],
-        Writers =
-        [
-            RollingFile(AppName(), RollingInterval.Day),
-            new ConsoleWriter { MinLevel = LogLevel.Warning, Formatter = new TextFormatter(ConsoleTemplate) },
-        ],
-        CategoryLevels = new Dictionary<string, LogLevel>(StringComparer.Ordinal) { ["Microsoft"] = LogLevel.Warning, ["System"] = LogLevel.Warning },
+        Writers = DailyFileAndConsole(),
+        CategoryLevels = QuietFrameworks(),
     };
 
     private static AsyncPipelineConfig WebServer() => new()
@@ -151,12 +147,8 @@ public static class KakashiLogging
         Backpressure = new BackpressureConfig { DropStrategy = DropStrategy.Priority },
         Enrichers = [new ActivityEnricher(), new ScopeEnricher(), new MachineNameEnricher(), new ApplicationEnricher()],
         Filters = [new RateLimitFilter(permitsPerSecond: 100, burst: 200, key: FilterKey.Event)],
-        Writers =
-        [
-            RollingFile(AppName(), RollingInterval.Day),
-            new ConsoleWriter { MinLevel = LogLevel.Warning, Formatter = new TextFormatter(ConsoleTemplate) },
-        ],
-        CategoryLevels = new Dictionary<string, LogLevel>(StringComparer.Ordinal) { ["Microsoft"] = LogLevel.Warning, ["System"] = LogLevel.Warning },
+        Writers = DailyFileAndConsole(),
+        CategoryLevels = QuietFrameworks(),
     };
 
     private static AsyncPipelineConfig Analytics() => new()
@@ -177,6 +169,17 @@ public static class KakashiLogging
         Writers = [new InMemoryWriter()],
         FlushOnProcessExit = false,
     };
+
+    /// <summary>The production and web-server writers: JSON to a daily rolling file, Warning and above as text to the console.</summary>
+    private static List<LogWriter> DailyFileAndConsole() =>
+    [
+        RollingFile(AppName(), RollingInterval.Day),
+        new ConsoleWriter { MinLevel = LogLevel.Warning, Formatter = new TextFormatter(ConsoleTemplate) },
+    ];
+
+    /// <summary>The framework's own categories at Warning (what ASP.NET Core's templates set in appsettings.json).</summary>
+    private static Dictionary<string, LogLevel> QuietFrameworks()
+        => new(StringComparer.Ordinal) { ["Microsoft"] = LogLevel.Warning, ["System"] = LogLevel.Warning };
 
     private static AsyncFileWriter RollingFile(string name, RollingInterval interval) => new(Path.Combine(LogFolder, name + ".log"))
     {
