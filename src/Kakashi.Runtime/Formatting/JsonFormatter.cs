@@ -39,6 +39,7 @@ public sealed class JsonFormatter : LogFormatter
     /// <summary>The ECS version written in <c>ecs.version</c>.</summary>
     public const string EcsVersion = "8.11.0";
 
+    private static readonly byte[] s_ecsVersionThenLogger = System.Text.Encoding.UTF8.GetBytes(",\"ecs.version\":\"" + EcsVersion + "\",\"log.logger\":");
     private static readonly byte[][] s_levels = Names("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
     private const int MaxExceptionDepth = 8;
 
@@ -183,7 +184,7 @@ public sealed class JsonFormatter : LogFormatter
         output.Write(LevelName(record.Level));
         output.Write("\",\"message\":"u8);
         WriteMessage(in record, template, ref output);
-        output.Write(",\"ecs.version\":\"8.11.0\",\"log.logger\":"u8); // EcsVersion
+        output.Write(s_ecsVersionThenLogger);
         output.Write(record.CategoryInfo.JsonUtf8);
         if (record.EventId != 0)
         {
