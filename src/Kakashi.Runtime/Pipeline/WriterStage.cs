@@ -78,7 +78,13 @@ internal sealed class WriterStage
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not BrokenCircuitException && !(e is OperationCanceledException && _stop.IsCancellationRequested)),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not BrokenCircuitException
+                    && e is not LogWriteException { IsTransient: false }
+                    && !(e is OperationCanceledException && _stop.IsCancellationRequested)),
+                // the destination's own wait (HTTP Retry-After) replaces the backoff delay, bounded
+                DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Exception is LogWriteException { RetryAfter: { } after }
+                    ? TimeSpan.FromTicks(Math.Clamp(after.Ticks, 0, retry.MaxRetryAfter.Ticks))
+                    : null),
                 MaxRetryAttempts = retry.MaxRetries,
                 Delay = retry.InitialDelay,
                 MaxDelay = retry.MaxDelay,
@@ -589,7 +595,9 @@ internal sealed class WriterStage
             _inFlight = 0;
             if (_confirms && error is not null)
             {
-                _unconfirmed.RemoveLast(records); // refused: it never took them
+                // refused: it never took the records it did not settle (a writer may settle a prefix of the batch, then fail on the rest)
+                records = (int)Math.Min(records, _taken - _settled);
+                _unconfirmed.RemoveLast(records);
                 _taken -= records;
             }
             if (error is null)

@@ -76,11 +76,23 @@ public abstract class LogWriter : IAsyncDisposable
     /// the batch with <see cref="LogBatch.Retain"/>. A flush (<see cref="AsyncPipeline.FlushAllAsync"/>) completes for this
     /// writer once every record it took before the flush is confirmed or failed, or as soon as the writer is failing
     /// (<see cref="WriterContext.ReportError"/>, a failed write), hung or closed: what it still holds stays in
-    /// <see cref="WriterMetrics.Queued"/>. The caller's cancellation token bounds the wait. <see cref="WriterContext.Failed"/>
+    /// <see cref="WriterMetrics.Queued"/>. The caller's cancellation token bounds the wait. A writer that settles a prefix of
+    /// the batch inside <see cref="WriteAsync"/> and then throws took only that prefix: a retry calls it again with the same
+    /// batch (the same <see cref="LogBatch.Id"/>), and it resumes after the records it settled. <see cref="WriterContext.Failed"/>
     /// with an error reports a rejected record without marking the writer failing. Records still unconfirmed when the writer is disposed count as failed
     /// and are reported as lost.
     /// </summary>
     protected internal virtual bool ConfirmsDelivery => false;
+
+    /// <summary>
+    /// Null (default): the stage writes each batch as the drain handed it over (about every millisecond under load). A writer
+    /// that sends requests (HTTP, OTLP) returns limits here, and its stage gathers queued batches into one batch of at most
+    /// <see cref="BatchingOptions.MaxRecords"/> records and <see cref="BatchingOptions.MaxBytes"/> bytes, waiting up to
+    /// <see cref="BatchingOptions.MaxDelay"/> after the first record for more: a quiet application sends one request per
+    /// interval, a busy one full requests. A flush, a shutdown or a change between application and pipeline records ends the
+    /// gathering early. Read once, when the stage is built.
+    /// </summary>
+    protected internal virtual BatchingOptions? Batching => null;
 
     /// <summary>
     /// Checks the writer's own options; called at setup before anything is opened. Throw <see cref="ArgumentException"/>
@@ -122,6 +134,12 @@ public abstract class LogWriter : IAsyncDisposable
     }
 }
 
+/// <summary>How a writer's stage gathers batches into requests (<see cref="LogWriter.Batching"/>).</summary>
+/// <param name="MaxRecords">Most records in one gathered batch (a single drain batch larger than this is written whole).</param>
+/// <param name="MaxBytes">Most formatted bytes in one gathered batch (likewise).</param>
+/// <param name="MaxDelay">Longest a record waits for others to join it.</param>
+public sealed record BatchingOptions(int MaxRecords, int MaxBytes, TimeSpan MaxDelay);
+
 /// <summary>Retries of a failed write: exponential backoff with jitter.</summary>
 public sealed class RetryOptions
 {
@@ -137,11 +155,18 @@ public sealed class RetryOptions
     /// <summary>Randomise delays (decorrelated jitter) so writers that failed together do not retry together. Default true.</summary>
     public bool Jitter { get; init; } = true;
 
+    /// <summary>
+    /// Longest wait a destination may ask for (<see cref="LogWriteException.RetryAfter"/>, HTTP <c>Retry-After</c>); a longer
+    /// request waits this long. Default 60 s.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
+
     internal void Validate(string property)
     {
         if (MaxRetries < 0 || MaxRetries > Kakashi.Shared.ConfigurationLimits.MaxRetries) throw new ArgumentOutOfRangeException(property + "." + nameof(MaxRetries), MaxRetries, $"MaxRetries must be from 0 to {Kakashi.Shared.ConfigurationLimits.MaxRetries}.");
         Limits.CheckDuration(property + "." + nameof(InitialDelay), InitialDelay, TimeSpan.Zero, Limits.MaxInterval);
         Limits.CheckDuration(property + "." + nameof(MaxDelay), MaxDelay, InitialDelay, Limits.MaxInterval, "InitialDelay");
+        Limits.CheckDuration(property + "." + nameof(MaxRetryAfter), MaxRetryAfter, TimeSpan.Zero, Limits.MaxInterval);
     }
 }
 
