@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 // usage: Kakashi.ExitProbe <log path> <records> <how: return|exit|clock|huge|append [prefix]>
 //        Kakashi.ExitProbe decode <capture> <manifest> <output> [template]
 //        Kakashi.ExitProbe console [sync]: the development preset to the real console (colored on a terminal only)
+//        Kakashi.ExitProbe spool <folder> <dead url> <records>: spools every record, prints "spooled", waits to be killed
 //   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
 //   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
 //   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
@@ -19,6 +20,28 @@ if (args[0] == "console")
         log.Record(1);
         log.Failed(2);
     }
+    return 0;
+}
+if (args[0] == "spool")
+{
+    // a process whose network destination is down: it spools, says so, and waits to be killed (the test's next pipeline replays)
+    int count = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+    var spooling = new AsyncPipeline(new AsyncPipelineConfig
+    {
+        FlushOnProcessExit = false,
+        Writers = [new AsyncNetworkWriter(args[2])
+        {
+            Spool = new DiskSpool(args[1]),
+            FlushInterval = TimeSpan.FromMilliseconds(50),
+            BatchSize = 100,
+            MaxRetries = 0,
+        }],
+    });
+    var spoolLog = spooling.CreateLogger("Probe");
+    for (int i = 0; i < count; i++) spoolLog.Record(i);
+    while (spooling.GetMetrics().Writers[0].Spooled < count) Thread.Sleep(20);
+    Console.WriteLine("spooled");
+    Thread.Sleep(Timeout.Infinite);
     return 0;
 }
 string path = args[0];

@@ -174,6 +174,10 @@ public sealed class AsyncPipelineConfig
             for (int j = 0; j < i; j++)
                 if (ReferenceEquals(Writers[i], Writers[j])) throw new ArgumentException($"Writers[{i}] is the same writer as Writers[{j}].", nameof(Writers));
             Writers[i].ValidateStage($"Writers[{i}]");
+            for (int j = 0; j < i; j++)
+                if (Writers[i].Spool is { } spool && Writers[j].Spool is { } other
+                    && string.Equals(System.IO.Path.GetFullPath(spool.Directory), System.IO.Path.GetFullPath(other.Directory), StringComparison.Ordinal))
+                    throw new ArgumentException($"Writers[{i}].Spool uses the same folder as Writers[{j}].Spool ({spool.Directory}): each writer needs its own.", $"Writers[{i}].Spool.Directory");
         }
         return new PipelineSettings { BufferSize = buffer, WarningThreshold = warning, DropThreshold = drop, Strategy = Backpressure.DropStrategy };
     }

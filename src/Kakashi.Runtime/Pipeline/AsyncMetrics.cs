@@ -114,6 +114,27 @@ public sealed class WriterMetrics
     /// <summary>Records in the stage: waiting, being written, or taken by the writer and not yet confirmed (<see cref="InFlight"/>).</summary>
     public long Queued { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="Queued"/> held in the writer's <see cref="LogWriter.Spool"/> (records of this run waiting on disk
+    /// for the destination to come back; still there at shutdown, the next run replays them).
+    /// </summary>
+    public long Spooled { get; init; }
+
+    /// <summary>Bytes in the spool not yet replayed (this run's and earlier runs' entries).</summary>
+    public long SpoolBytes { get; init; }
+
+    /// <summary>Records an earlier run left in the spool that this run delivered (not in this run's books).</summary>
+    public long SpoolReplayed { get; init; }
+
+    /// <summary>Records an earlier run left in the spool that this run could not deliver: the destination refused them for good, or the full spool deleted them.</summary>
+    public long SpoolEarlierLost { get; init; }
+
+    /// <summary>This run's records the spool could not hold (it was full, or the disk failed): part of <see cref="Dropped"/>.</summary>
+    public long SpoolDropped { get; init; }
+
+    /// <summary>Bytes of corrupted or torn spool entries skipped (their records are lost; each skip is reported).</summary>
+    public long SpoolLostBytes { get; init; }
+
     /// <summary>The part of <see cref="Queued"/> the writer has: the batch being written, and records it took and has not confirmed.</summary>
     public long InFlight { get; init; }
 

@@ -60,6 +60,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
                 var context = new WriterContext(stage, $"Writers[{opened}]", config.FlushInterval, config.TimeProvider);
                 writers[opened].Context = context;
                 writers[opened].Open(context);
+                stage.OpenSpool();
             }
         }
         catch
@@ -69,6 +70,7 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
             {
                 try
                 {
+                    _drain.Stages[i].CloseSpool();
                     if (i < opened) writers[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
                 }
                 catch (Exception)

@@ -543,6 +543,7 @@ internal sealed unsafe class Drain
                 ToStderr(stage.Writer.Name, e);
             }
             stage.SettleUnconfirmed();
+            stage.CloseSpool();
         }
     }
 

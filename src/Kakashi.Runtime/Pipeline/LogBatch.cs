@@ -99,6 +99,22 @@ public sealed class LogBatch
         Array.Resize(ref _levels, size);
     }
 
+    /// <summary>Makes room for <paramref name="bytes"/> bytes in all (a gathered request, a batch read back from a spool).</summary>
+    internal void EnsureCapacity(int bytes)
+    {
+        if (Buffer.Length < bytes) Array.Resize(ref Buffer, Math.Max(bytes, Buffer.Length * 2));
+    }
+
+    /// <summary>Copies every record of <paramref name="source"/> after this batch's records (the stage gathering a request).</summary>
+    internal void Append(LogBatch source)
+    {
+        int offset = Length;
+        EnsureCapacity(offset + source.Length);
+        source.Buffer.AsSpan(0, source.Length).CopyTo(Buffer.AsSpan(offset));
+        for (int i = 0; i < source.Records; i++) AddRecord(offset + source._ends[i], (LogLevel)source._levels[i]);
+        Length = offset + source.Length;
+    }
+
     internal void SetReferences(int count) => Volatile.Write(ref _references, count);
 
     /// <summary>

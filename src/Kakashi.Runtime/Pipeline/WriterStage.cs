@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
@@ -56,8 +57,22 @@ internal sealed class WriterStage
     private long _failed;
     private long _retries;
     private long _inFlight;
-    private bool _inFlightInternal;
+    private SpoolKind _inFlightKind;
     private readonly Unconfirmed _unconfirmed = new();
+
+    // request gathering (LogWriter.Batching)
+    private readonly BatchingOptions? _batching;
+    private readonly BatchPool? _gatherPool;
+
+    // the disk spool (LogWriter.Spool): used by the loop only; its books below, under _lock
+    private readonly SpoolStore? _spool;
+    private LogBatch? _spoolBatch;
+    private long _spooled;          // this run's application records in the spool: part of Queued
+    private long _spoolReplayed;    // records an earlier run spooled, delivered by this one
+    private long _spoolEarlierLost; // records an earlier run spooled that this one could not deliver (evicted, rejected)
+    private long _spoolDroppedFull; // this run's records the full spool could not take (in _dropped too)
+    private readonly System.Collections.Generic.List<FlushRequest> _heldFlushes = new();
+    private TimeSpan _replayBackoff;
 
     private readonly bool _inline;
 
@@ -70,6 +85,13 @@ internal sealed class WriterStage
         _limit = limit;
         _time = time;
         _confirms = writer.ConfirmsDelivery;
+        _batching = writer.Batching;
+        if (_batching is not null)
+        {
+            int size = (int)Math.Clamp((long)_batching.MaxBytes + LogBatch.DefaultSize, LogBatch.DefaultSize, 16L << 20);
+            _gatherPool = new BatchPool(size, max: 4, prefill: 0);
+        }
+        if (writer.Spool is { } spool) _spool = new SpoolStore(spool, e => _drain.ReportWriterProblem(this, e));
         _operation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var retry = writer.Retry;
         var breaker = writer.CircuitBreaker;
@@ -80,6 +102,7 @@ internal sealed class WriterStage
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not BrokenCircuitException
                     && e is not LogWriteException { IsTransient: false }
+                    && !(_closing && _spool is not null) // shutting down with a spool: what fails goes to disk for the next run, now
                     && !(e is OperationCanceledException && _stop.IsCancellationRequested)),
                 // the destination's own wait (HTTP Retry-After) replaces the backoff delay, bounded
                 DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Exception is LogWriteException { RetryAfter: { } after }
@@ -132,6 +155,9 @@ internal sealed class WriterStage
     private void PumpInline()
     {
         bool wrote = false;
+        // a spool backlog first, oldest records first; one that cannot be replayed now takes what is queued, in order
+        while (SpoolHasEntries && !Impaired && Wait2(ReplayOldestAsync())) wrote = true;
+        if (SpoolHasEntries) MoveQueueToSpool();
         while (Pop() is { } batch)
         {
             _space.Set();
@@ -159,6 +185,8 @@ internal sealed class WriterStage
         {
             if (!task.IsCompletedSuccessfully) task.AsTask().GetAwaiter().GetResult();
         }
+
+        static bool Wait2(ValueTask<bool> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
     }
 
     public BreakerState State
@@ -296,6 +324,7 @@ internal sealed class WriterStage
         }
         Volatile.Read(ref _flushInFlight)?.Signal(Index);
         SignalQueuedFlushes();
+        ReleaseHeldFlushes(all: true);
         SignalConfirmedFlushes(all: true);
     }
 
@@ -341,28 +370,57 @@ internal sealed class WriterStage
     /// <summary>Takes the next batch; a data batch moves from queued to in flight in the same step (the books never lose it).</summary>
     private LogBatch? Pop()
     {
+        lock (_lock) return _count == 0 ? null : PopLocked();
+    }
+
+    private LogBatch PopLocked()
+    {
+        var batch = _queue[_head]!;
+        _queue[_head] = null;
+        _head = (_head + 1) % _queue.Length;
+        _count--;
+        _queuedBytes -= Held(batch);
+        if (batch.Flush is null)
+        {
+            if (!batch.IsInternal) _queuedRecords -= batch.Records;
+            TakeInFlight(batch.Records, batch.IsInternal ? SpoolKind.Internal : SpoolKind.Current);
+        }
+        return batch;
+    }
+
+    /// <summary>Records handed to the writer (caller holds the lock): in flight until the write ends (or, for a writer that confirms, until it settles them).</summary>
+    private void TakeInFlight(int records, SpoolKind kind)
+    {
+        _inFlightKind = kind;
+        // a writer that confirms may settle records of this batch while it is still writing it: they are unconfirmed from
+        // the start (taken back if the writer refuses the batch)
+        if (_confirms)
+        {
+            _unconfirmed.Add(records, kind);
+            _taken += records;
+        }
+        else if (kind == SpoolKind.Current) _inFlight += records;
+    }
+
+    /// <summary>
+    /// Request gathering (<see cref="LogWriter.Batching"/>): the next queued batch when it can join the request being
+    /// gathered (same kind of records, within the limits); null when the queue is empty or its head cannot join (a flush
+    /// marker, other records, too big), with <paramref name="blocked"/> telling which.
+    /// </summary>
+    private LogBatch? TryPopJoinable(bool isInternal, int records, int bytes, out bool blocked)
+    {
         lock (_lock)
         {
+            blocked = false;
             if (_count == 0) return null;
-            var batch = _queue[_head]!;
-            _queue[_head] = null;
-            _head = (_head + 1) % _queue.Length;
-            _count--;
-            _queuedBytes -= Held(batch);
-            if (batch.Flush is null)
+            var head = _queue[_head]!;
+            if (head.Flush is not null || head.IsInternal != isInternal
+                || records + head.Records > _batching!.MaxRecords || bytes + head.Length > _batching.MaxBytes)
             {
-                _inFlightInternal = batch.IsInternal;
-                if (!batch.IsInternal) _queuedRecords -= batch.Records;
-                // a writer that confirms may settle records of this batch while it is still writing it: they are
-                // unconfirmed from the start (taken back if the writer refuses the batch)
-                if (_confirms)
-                {
-                    _unconfirmed.Add(batch.Records, batch.IsInternal);
-                    _taken += batch.Records;
-                }
-                else if (!batch.IsInternal) _inFlight = batch.Records;
+                blocked = true;
+                return null;
             }
-            return batch;
+            return PopLocked();
         }
     }
 
@@ -416,21 +474,12 @@ internal sealed class WriterStage
         if (records <= 0) return;
         lock (_lock)
         {
-            while (records > 0 && _unconfirmed.TryTake(ref records, out int taken, out bool isInternal))
+            while (records > 0 && _unconfirmed.TryTake(ref records, out int taken, out SpoolKind kind))
             {
                 _settled += taken;
-                if (isInternal)
-                {
-                    if (delivered) _internalWritten += taken;
-                }
-                else if (delivered)
-                {
-                    _written += taken;
-                }
-                else
-                {
-                    _failed += taken;
-                }
+                if (delivered) CountDelivered(kind, taken);
+                else if (kind == SpoolKind.Current) _failed += taken;
+                else if (kind == SpoolKind.Earlier) _spoolEarlierLost += taken;
             }
         }
         if (delivered) _failing = false;
@@ -510,12 +559,45 @@ internal sealed class WriterStage
                 if (_breaker.CircuitState is CircuitState.Open or CircuitState.Isolated && !_closing
                     && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks))
                 {
-                    // circuit open: leave batches queued (the drain drops past the limit) until the break ends; flush
-                    // requests do not wait for a writer that cannot write
+                    // circuit open: leave batches queued (the drain drops past the limit) until the break ends, or move them
+                    // to the spool; flush requests do not wait for a writer that cannot write
+                    if (_spool is not null) MoveQueueToSpool();
                     SignalQueuedFlushes();
+                    ReleaseHeldFlushes(all: true);
                     await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
                     continue;
                 }
+                if (SpoolHasEntries)
+                {
+                    if (_closing && Impaired)
+                    {
+                        // shutting down while the destination fails: the rest waits on disk for the next run
+                        MoveQueueToSpool();
+                        break;
+                    }
+                    // the oldest records first; a backlog being replayed must not hold the callers: past half the stage's
+                    // limit, queued batches join the spool (in order)
+                    if (Volatile.Read(ref _queuedBytes) > _limit / 2) MoveQueueToSpool();
+                    ReleaseHeldFlushes();
+                    if (await ReplayOldestAsync().ConfigureAwait(false))
+                    {
+                        if (_failing && !_closing)
+                        {
+                            // the destination is still down: wait before the next try (doubling up to the retry delay's
+                            // maximum; the circuit breaker, once open, takes over), moving new batches to disk meanwhile
+                            _replayBackoff = _replayBackoff == TimeSpan.Zero ? _writer.Retry.InitialDelay : TimeSpan.FromTicks(Math.Min(_replayBackoff.Ticks * 2, _writer.Retry.MaxDelay.Ticks));
+                            MoveQueueToSpool();
+                            ReleaseHeldFlushes();
+                            if (_replayBackoff > TimeSpan.Zero) await Task.Delay(_replayBackoff, _time).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            _replayBackoff = TimeSpan.Zero;
+                        }
+                        continue;
+                    }
+                }
+                ReleaseHeldFlushes(all: true);
                 var batch = Pop();
                 if (batch is null)
                 {
@@ -537,6 +619,7 @@ internal sealed class WriterStage
                     CompleteFlush(flush);
                     continue;
                 }
+                if (_batching is not null) batch = await GatherAsync(batch).ConfigureAwait(false);
                 await WriteAsync(batch).ConfigureAwait(false);
             }
         }
@@ -544,11 +627,49 @@ internal sealed class WriterStage
         {
             // whatever the loop leaves behind (abandoned at shutdown) no flush may wait for
             SignalQueuedFlushes();
+            ReleaseHeldFlushes(all: true);
             SignalConfirmedFlushes(all: true);
         }
     }
 
-    private async ValueTask WriteAsync(LogBatch batch)
+    /// <summary>
+    /// Gathers queued batches after <paramref name="first"/> into one request (<see cref="LogWriter.Batching"/>), waiting up
+    /// to the writer's delay for more; stops early at a flush, at shutdown, at a batch of the other kind, or when full.
+    /// </summary>
+    private async ValueTask<LogBatch> GatherAsync(LogBatch first)
+    {
+        var limits = _batching!;
+        if (first.Records >= limits.MaxRecords || first.Length >= limits.MaxBytes) return first;
+        long started = _time.GetTimestamp();
+        LogBatch? gathered = null;
+        while (true)
+        {
+            var current = gathered ?? first;
+            var next = TryPopJoinable(current.IsInternal, current.Records, current.Length, out bool blocked);
+            if (next is not null)
+            {
+                _space.Set();
+                if (gathered is null)
+                {
+                    gathered = _gatherPool!.Rent();
+                    gathered.IsInternal = first.IsInternal;
+                    gathered.SetReferences(1);
+                    gathered.Append(first);
+                    first.Release();
+                }
+                gathered.Append(next);
+                next.Release();
+                continue;
+            }
+            var left = limits.MaxDelay - _time.GetElapsedTime(started);
+            if (blocked || _closing || left <= TimeSpan.Zero) break;
+            var wait = _items.WaitAsync();
+            if (!wait.IsCompleted) await Task.WhenAny(wait.AsTask(), Task.Delay(left, _time)).ConfigureAwait(false);
+        }
+        return gathered ?? first;
+    }
+
+    private async ValueTask WriteAsync(LogBatch batch, bool fromSpool = false)
     {
         var context = ResilienceContextPool.Shared.Get(_stop.Token);
         try
@@ -576,52 +697,200 @@ internal sealed class WriterStage
                 },
                 context,
                 (Stage: this, Batch: batch)).ConfigureAwait(false);
-            Finish(batch, outcome.Exception);
+            Finish(batch, outcome.Exception, fromSpool);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
-            batch.Release();
+            if (!fromSpool) batch.Release(); // the spool's batch is the stage's own, reused
         }
     }
 
-    /// <summary>Moves the in-flight batch to its final count (or, for a writer that confirms, to the unconfirmed records).</summary>
-    private void Finish(LogBatch batch, Exception? error)
+    /// <summary>
+    /// Moves the in-flight batch to its final count (or, for a writer that confirms, leaves it to the writer's settlement).
+    /// With a spool, what failed for a reason retrying can fix goes to disk instead of being counted failed or dropped:
+    /// <paramref name="fromSpool"/> says the batch is the spool's oldest entry being replayed (it stays there on failure).
+    /// </summary>
+    private void Finish(LogBatch batch, Exception? error, bool fromSpool = false)
     {
+        int records = batch.Records;
+        SpoolKind kind;
+        int unsettled;
         lock (_lock)
         {
-            int records = batch.Records;
-            bool isInternal = _inFlightInternal;
+            kind = _inFlightKind;
+            // refused records: a writer that confirms took only the prefix it settled (it may settle part of a batch, then fail)
+            unsettled = error is null ? 0 : _confirms ? (int)Math.Min(records, _taken - _settled) : records;
+        }
+        bool permanent = error is LogWriteException { IsTransient: false };
+        bool toSpool = error is not null && !permanent && unsettled > 0 && _spool is not null;
+        bool spooled = fromSpool;
+        (long Current, long Earlier, long Internal) evicted = default;
+        if (toSpool && !fromSpool)
+        {
+            // the disk before the books: until the books say otherwise the records stay in flight
+            try
+            {
+                spooled = _spool!.TryAppend(batch, records - unsettled, _writer.Backpressure == DropStrategy.DropOldest, out evicted);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _drain.ReportWriterProblem(this, new IOException($"The spool of {_writer.Name} could not take a batch of {unsettled} records: {e.Message}", e));
+                spooled = false;
+            }
+        }
+        lock (_lock)
+        {
             _inFlight = 0;
             if (_confirms && error is not null)
             {
-                // refused: it never took the records it did not settle (a writer may settle a prefix of the batch, then fail on the rest)
-                records = (int)Math.Min(records, _taken - _settled);
-                _unconfirmed.RemoveLast(records);
-                _taken -= records;
+                _unconfirmed.RemoveLast(unsettled);
+                _taken -= unsettled;
             }
             if (error is null)
             {
-                if (_confirms) return; // settled by the writer as it confirms
-                if (isInternal) _internalWritten += records;
-                else _written += records;
+                if (!_confirms) CountDelivered(kind, records);
             }
-            else if (!isInternal)
+            else if (toSpool && spooled)
             {
-                // the circuit opened while it was queued: dropped by policy; anything else failed after every retry
-                if (error is BrokenCircuitException) _dropped += records;
-                else _failed += records;
+                if (kind == SpoolKind.Current) _spooled += unsettled;
+            }
+            else
+            {
+                // the circuit opened while it was queued: dropped by policy; the spool was full: dropped; anything else failed after every retry
+                bool dropped = error is BrokenCircuitException || toSpool;
+                if (kind == SpoolKind.Current)
+                {
+                    if (dropped) _dropped += unsettled;
+                    else _failed += unsettled;
+                    if (toSpool) _spoolDroppedFull += unsettled;
+                }
+                else if (kind == SpoolKind.Earlier) _spoolEarlierLost += unsettled;
+            }
+            // the spool made room for this batch by deleting its oldest segment
+            _spooled -= evicted.Current;
+            _dropped += evicted.Current;
+            _spoolDroppedFull += evicted.Current;
+            _spoolEarlierLost += evicted.Earlier;
+        }
+        if (fromSpool)
+        {
+            // how far the destination got through the entry: checkpointed, so a later run does not send it again
+            int done = error is null || permanent ? records : records - unsettled;
+            try
+            {
+                _spool!.Confirm(kind, done);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _drain.ReportWriterProblem(this, e);
             }
         }
+        if (evicted.Current + evicted.Earlier > 0)
+            _drain.ReportWriterProblem(this, new IOException($"The spool of {_writer.Name} is full ({_spool!.Bytes} bytes): its oldest segment was deleted, {evicted.Current + evicted.Earlier} records lost (counted dropped)."));
+        else if (toSpool && !spooled && !fromSpool)
+            _drain.ReportWriterProblem(this, new IOException($"The spool of {_writer.Name} is full: a batch of {unsettled} records was dropped."));
         if (error is null)
         {
             if (!_confirms) _failing = false;
         }
-        else if (error is not BrokenCircuitException)
+        else if (error is not (BrokenCircuitException or SpoolingException))
         {
             _drain.ReportWriterProblem(this, error);
         }
         if (error is not null) SignalConfirmedFlushes(all: true);
+    }
+
+    /// <summary>Records the writer delivered (caller holds the lock), in the bucket their kind belongs to.</summary>
+    private void CountDelivered(SpoolKind kind, long records)
+    {
+        switch (kind)
+        {
+            case SpoolKind.Internal: _internalWritten += records; break;
+            case SpoolKind.Earlier: _spoolReplayed += records; break;
+            default: _written += records; break;
+        }
+    }
+
+    // ------------------------------------------------------------------ the spool
+
+    /// <summary>Opens the writer's spool (after the writer itself): a folder in use or not writable fails the setup.</summary>
+    public void OpenSpool() => _spool?.Open(_writer.Context?.Property ?? $"Writers[{Index}]");
+
+    public void CloseSpool() => _spool?.Dispose();
+
+    private bool SpoolHasEntries => _spool is { IsEmpty: false };
+
+    /// <summary>
+    /// Moves every queued batch to the spool, in order (the destination is down, or a replay backlog must not hold the
+    /// callers): flush markers met on the way wait for the spool to empty (<see cref="ReleaseHeldFlushes"/>).
+    /// </summary>
+    private void MoveQueueToSpool()
+    {
+        while (Pop() is { } batch)
+        {
+            _space.Set();
+            if (batch.Flush is { } flush)
+            {
+                lock (_lock) _heldFlushes.Add(flush);
+                continue;
+            }
+            try
+            {
+                Finish(batch, SpoolingException.Instance);
+            }
+            finally
+            {
+                batch.Release();
+            }
+        }
+    }
+
+    /// <summary>Flushes wait for a spool backlog to be replayed, unless the writer cannot write now (or at all, hung or closing).</summary>
+    private void ReleaseHeldFlushes(bool all = false)
+    {
+        FlushRequest[] held;
+        lock (_lock)
+        {
+            if (_heldFlushes.Count == 0) return;
+            if (!all && SpoolHasEntries && !Impaired) return;
+            held = [.. _heldFlushes];
+            _heldFlushes.Clear();
+        }
+        foreach (var flush in held) flush.Signal(Index);
+    }
+
+    /// <summary>Writes the spool's oldest entry; false when there was none to read.</summary>
+    private async ValueTask<bool> ReplayOldestAsync()
+    {
+        _spoolBatch ??= new LogBatch(null, LogBatch.DefaultSize);
+        var batch = _spoolBatch;
+        SpoolKind kind;
+        int records;
+        try
+        {
+            if (!_spool!.TryReadOldest(batch, out kind, out records)) return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _drain.ReportWriterProblem(this, new IOException($"The spool of {_writer.Name} could not be read: {e.Message}", e));
+            _failing = true;
+            return false;
+        }
+        lock (_lock)
+        {
+            if (kind == SpoolKind.Current) _spooled -= records;
+            TakeInFlight(records, kind);
+        }
+        batch.SetReferences(1);
+        await WriteAsync(batch, fromSpool: true).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The reason a batch moved to the spool without being tried (the destination is down): never reported itself.</summary>
+    private sealed class SpoolingException : IOException
+    {
+        public static readonly SpoolingException Instance = new();
     }
 
     private async ValueTask Guard(Func<LogWriter, CancellationToken, ValueTask> action)
@@ -668,6 +937,7 @@ internal sealed class WriterStage
         lock (_lock)
         {
             long inFlight = _inFlight + _unconfirmed.AppRecords;
+            var spool = _spool;
             return new WriterMetrics
             {
                 Name = _writer.Name,
@@ -677,7 +947,13 @@ internal sealed class WriterStage
                 Filtered = _filtered,
                 Failed = _failed,
                 Retries = _retries,
-                Queued = _queuedRecords + inFlight,
+                Queued = _queuedRecords + inFlight + _spooled,
+                Spooled = _spooled,
+                SpoolBytes = spool?.Bytes ?? 0,
+                SpoolReplayed = _spoolReplayed,
+                SpoolEarlierLost = _spoolEarlierLost,
+                SpoolLostBytes = spool?.LostBytes ?? 0,
+                SpoolDropped = _spoolDroppedFull,
                 InFlight = inFlight,
                 QueueBytes = _queuedBytes,
                 QueueLimit = _limit,
@@ -691,43 +967,51 @@ internal sealed class WriterStage
         }
     }
 
-    /// <summary>The records a confirming writer took and has not settled yet, oldest first, as runs of application or internal records.</summary>
+    /// <summary>The records a confirming writer took and has not settled yet, oldest first, as runs of one kind (this run's application records, the pipeline's own, an earlier run's from the spool).</summary>
     private sealed class Unconfirmed
     {
-        private long[] _runs = new long[64]; // record count, negative for the pipeline's own records
+        private long[] _runs = new long[64];
+        private SpoolKind[] _kinds = new SpoolKind[64];
         private int _head;
         private int _count;
 
         public long AppRecords { get; private set; }
 
-        public void Add(int records, bool isInternal)
+        public void Add(int records, SpoolKind kind)
         {
             if (records == 0) return;
             if (_count == _runs.Length)
             {
                 var bigger = new long[_runs.Length * 2];
-                for (int i = 0; i < _count; i++) bigger[i] = _runs[(_head + i) % _runs.Length];
+                var kinds = new SpoolKind[_runs.Length * 2];
+                for (int i = 0; i < _count; i++)
+                {
+                    bigger[i] = _runs[(_head + i) % _runs.Length];
+                    kinds[i] = _kinds[(_head + i) % _runs.Length];
+                }
                 _runs = bigger;
+                _kinds = kinds;
                 _head = 0;
             }
-            _runs[(_head + _count) % _runs.Length] = isInternal ? -records : records;
+            int slot = (_head + _count) % _runs.Length;
+            _runs[slot] = records;
+            _kinds[slot] = kind;
             _count++;
-            if (!isInternal) AppRecords += records;
+            if (kind == SpoolKind.Current) AppRecords += records;
         }
 
         /// <summary>Takes up to <paramref name="records"/> from the oldest run; false when nothing is unconfirmed.</summary>
-        public bool TryTake(ref int records, out int taken, out bool isInternal)
+        public bool TryTake(ref int records, out int taken, out SpoolKind kind)
         {
             taken = 0;
-            isInternal = false;
+            kind = SpoolKind.Current;
             if (_count == 0) return false;
-            long run = _runs[_head];
-            isInternal = run < 0;
-            long size = Math.Abs(run);
+            long size = _runs[_head];
+            kind = _kinds[_head];
             taken = (int)Math.Min(size, records);
             records -= taken;
             size -= taken;
-            if (!isInternal) AppRecords -= taken;
+            if (kind == SpoolKind.Current) AppRecords -= taken;
             if (size == 0)
             {
                 _head = (_head + 1) % _runs.Length;
@@ -735,7 +1019,7 @@ internal sealed class WriterStage
             }
             else
             {
-                _runs[_head] = isInternal ? -size : size;
+                _runs[_head] = size;
             }
             return true;
         }
@@ -746,14 +1030,12 @@ internal sealed class WriterStage
             while (records > 0 && _count > 0)
             {
                 int tail = (_head + _count - 1) % _runs.Length;
-                long run = _runs[tail];
-                bool isInternal = run < 0;
-                long size = Math.Abs(run);
+                long size = _runs[tail];
                 long taken = Math.Min(size, records);
                 records -= (int)taken;
-                if (!isInternal) AppRecords -= taken;
+                if (_kinds[tail] == SpoolKind.Current) AppRecords -= taken;
                 if (taken == size) _count--;
-                else _runs[tail] = isInternal ? -(size - taken) : size - taken;
+                else _runs[tail] = size - taken;
             }
         }
 

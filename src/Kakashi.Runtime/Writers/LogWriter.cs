@@ -48,6 +48,14 @@ public abstract class LogWriter : IAsyncDisposable
     /// </summary>
     public DropStrategy Backpressure { get; init; } = DropStrategy.DropOldest;
 
+    /// <summary>
+    /// A folder where batches wait while the destination is down (a write failed after every retry, the circuit is open, or
+    /// the pipeline shuts down while the writer is failing), replayed in order once it takes writes again — in this process
+    /// or the next one that opens the folder. Turns "retry" into "loses nothing" within <see cref="DiskSpool.MaxBytes"/>.
+    /// Null (default): such batches count as failed or dropped. See <see cref="DiskSpool"/>.
+    /// </summary>
+    public DiskSpool? Spool { get; init; }
+
     /// <summary>Retries of a failed write. Default: 3 retries, exponential backoff from 100 ms to 5 s with jitter.</summary>
     public RetryOptions Retry { get; init; } = new();
 
@@ -128,6 +136,13 @@ public abstract class LogWriter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(CircuitBreaker, property + "." + nameof(CircuitBreaker));
         Retry.Validate(property + "." + nameof(Retry));
         CircuitBreaker.Validate(property + "." + nameof(CircuitBreaker));
+        Spool?.Validate(property + "." + nameof(Spool));
+        if (Batching is { } batching)
+        {
+            if (batching.MaxRecords < 1) throw new ArgumentOutOfRangeException(property + ".BatchSize", batching.MaxRecords, $"{property}.BatchSize must be at least 1.");
+            if (batching.MaxBytes < 1024) throw new ArgumentOutOfRangeException(property + ".BatchBytes", batching.MaxBytes, $"{property}.BatchBytes must be at least 1 KiB.");
+            Limits.CheckDuration(property + ".FlushInterval", batching.MaxDelay, TimeSpan.Zero, Limits.MaxInterval);
+        }
         if (MinLevel < LogLevel.Trace || MinLevel > LogLevel.None)
             throw new ArgumentOutOfRangeException(property + "." + nameof(MinLevel), MinLevel, $"{property}.{nameof(MinLevel)} must be a LogLevel from Trace to None.");
         Validate(property);
