@@ -118,6 +118,8 @@ internal sealed class SpoolStore : IDisposable
         public long Current;
         public long Earlier;
         public long Internal;
+        /// <summary>Where damaged entries found when the segment was opened start: already reported, skipped silently on replay.</summary>
+        public HashSet<long>? Damaged;
     }
 
     /// <summary>Takes the folder (a second writer on it, in this process or another, is refused), then reads what an earlier run left.</summary>
@@ -195,6 +197,7 @@ internal sealed class SpoolStore : IDisposable
             long next = FindNextEntry(file, offset + 1, length);
             if (next < 0) break;
             Lost(next - offset, $"a corrupted entry in {segment.Path} at byte {offset}");
+            (segment.Damaged ??= []).Add(offset);
             offset = next;
         }
         if (validEnd < length)
@@ -386,7 +389,7 @@ internal sealed class SpoolStore : IDisposable
             // corrupt in place (changed on disk since it was written): skip to the next entry
             long next = FindNextEntry(_head, _headOffset + 1, segment.Length);
             long skipTo = next < 0 ? segment.Length : next;
-            Lost(skipTo - _headOffset, $"a corrupted entry in {segment.Path} at byte {_headOffset}");
+            if (segment.Damaged?.Contains(_headOffset) != true) Lost(skipTo - _headOffset, $"a corrupted entry in {segment.Path} at byte {_headOffset}");
             Interlocked.Add(ref _bytes, -(skipTo - _headOffset));
             _headOffset = skipTo;
             _headDone = 0;
