@@ -59,12 +59,21 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
             case "throughput-child": return ThroughputHarness.Child(new Cli(rest, known));
             case "backpressure-child": return BackpressureHarness.Child(new Cli(rest, known));
+            case "network-child": return Kakashi.Benchmarks.Network.NetworkHarness.Child(new Cli(rest, known));
+            case "network":
+            {
+                var networkReport = new StringBuilder();
+                networkReport.AppendLine(Machine.Describe());
+                Kakashi.Benchmarks.Network.NetworkHarness.Run(new Cli(rest, known), networkReport);
+                Console.WriteLine(networkReport.ToString());
+                return 0;
+            }
             case "latency":
             case "throughput":
             case "backpressure":

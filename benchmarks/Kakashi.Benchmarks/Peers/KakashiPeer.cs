@@ -18,7 +18,8 @@ public static partial class KakashiBenchLog
 /// pipeline features: <c>Kakashi-2fmt</c> adds a second file writer with its own formatter (each record is formatted
 /// twice); <c>Kakashi-all</c> adds that and every shipped enricher (with a scope and an activity on the producer threads).
 /// </summary>
-public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null, bool warmUp = true) : IPeer
+public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null, bool warmUp = true,
+    NetworkOutage outage = NetworkOutage.None) : IPeer
 {
     /// <summary>The Kakashi-ts variant: a custom timestamp format instead of the round-trip one.</summary>
     public const string CustomTimestampLayout = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level}] {Category}: {Message}{NewLine}";
@@ -30,6 +31,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
     private AsyncPipeline? _pipeline;
     private KakashiLogger _logger = null!;
     private string? _secondPath;
+    private HungEndpoint? _outage;
 
     public string Name => name;
 
@@ -39,6 +41,8 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields}, IncludeTemplate = {json.IncludeTemplate} }}" : $"layout \"{LayoutText}\"")
         + (warmUp ? "" : "; WarmUp = false (no start-up warm-up of the formatting path)")
         + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
+        + (outage == NetworkOutage.Down ? "; plus an AsyncNetworkWriter (JSON) whose endpoint refuses connections (a closed port): retries, breaker" : "")
+        + (outage == NetworkOutage.Hung ? "; plus an AsyncNetworkWriter (JSON) whose endpoint accepts connections and never answers: 5 s timeouts, breaker" : "")
         + (allEnrichers ? "; every shipped enricher (machine, process, application, properties, thread, scope, activity), a scope and an activity on each producer thread" : "");
 
     public string? Counters { get; private set; }
@@ -56,6 +60,12 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         {
             _secondPath = path + ".second";
             config.Writers.Add(new AsyncFileWriter(_secondPath) { Formatter = new TextFormatter(SecondLayout) });
+        }
+        if (outage != NetworkOutage.None)
+        {
+            _outage = outage == NetworkOutage.Hung ? new HungEndpoint() : null;
+            int port = _outage?.Port ?? HungEndpoint.ClosedPort();
+            config.Writers.Add(new AsyncNetworkWriter($"http://127.0.0.1:{port}/"));
         }
         if (allEnrichers)
         {
@@ -110,7 +120,59 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
         long drainAllocated = pipeline.DrainAllocatedBytes; // the drain thread's own allocations over the whole run (warm-up included)
         pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
         if (_secondPath is not null) System.IO.File.Delete(_secondPath);
+        _outage?.Dispose();
         var m = pipeline.GetMetrics();
         Counters = $"accepted={m.LogsAccepted} processed={m.LogsProcessed} dropped={m.LogsDropped} rejected={m.LogsRejected} producerWaits={m.ProducerWaits} truncated={m.LogsTruncated} formatErrors={m.FormatErrors} drainAllocatedBytes={drainAllocated}";
+    }
+}
+
+/// <summary>A network writer next to the file that cannot deliver: the isolation runs (its callers must not notice).</summary>
+public enum NetworkOutage
+{
+    None,
+    /// <summary>Connections refused.</summary>
+    Down,
+    /// <summary>Connections accepted, requests never read or answered.</summary>
+    Hung,
+}
+
+/// <summary>A loopback TCP port that accepts connections and never reads from them or answers.</summary>
+public sealed class HungEndpoint : IDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+    private readonly System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.Socket> _accepted = new();
+
+    public HungEndpoint()
+    {
+        _listener.Start();
+        _ = System.Threading.Tasks.Task.Run(async () =>
+        {
+            try
+            {
+                while (true) _accepted.Add(await _listener.AcceptSocketAsync());
+            }
+            catch (Exception)
+            {
+                // stopped
+            }
+        });
+    }
+
+    public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>A port nothing listens on (connections to it are refused).</summary>
+    public static int ClosedPort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        foreach (var socket in _accepted) socket.Dispose();
     }
 }
