@@ -38,6 +38,9 @@ public static class KakashiMeter
         WriterCounter("kakashi.writer.dropped", "Records a writer lost to backpressure", w => w.Dropped);
         WriterCounter("kakashi.writer.retries", "Retries a writer made", w => w.Retries);
         s_meter.CreateObservableGauge("kakashi.writer.queue", () => MeasureWriters(w => w.Queued), "{record}", "Records waiting in a writer's stage");
+        s_meter.CreateObservableGauge("kakashi.writer.spooled", () => MeasureWriters(w => w.Spooled), "{record}", "Records waiting in a writer's disk spool for its destination");
+        s_meter.CreateObservableGauge("kakashi.writer.spool.size", () => MeasureWriters(w => w.SpoolBytes), "By", "Bytes in a writer's disk spool not yet replayed");
+        WriterCounter("kakashi.writer.spool.replayed", "Records an earlier process spooled that this one delivered", w => w.SpoolReplayed);
         s_meter.CreateObservableGauge("kakashi.writer.breaker", () => MeasureWriters(w => (long)w.BreakerState), null, "Circuit state: 0 closed, 1 open, 2 half-open, 3 hung");
     }
 

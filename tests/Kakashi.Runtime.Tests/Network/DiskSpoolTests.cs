@@ -118,16 +118,18 @@ public class DiskSpoolTests
         var file = Assert.Single(Directory.GetFiles(folder, "*.spool"));
         var bytes = File.ReadAllBytes(file);
         // the entries' starts ("KSP1"): damage the second one's body, then append half an entry (a writer killed mid-append)
+        // (entries are batches: three or more, however the drain cut the records)
         var starts = Enumerable.Range(0, bytes.Length - 3).Where(i => bytes[i] == (byte)'K' && bytes[i + 1] == (byte)'S' && bytes[i + 2] == (byte)'P' && bytes[i + 3] == (byte)'1').ToArray();
-        Assert.Equal(3, starts.Length);
+        Assert.True(starts.Length >= 3, $"{starts.Length} entries");
+        int before = BitConverter.ToInt32(bytes, starts[0] + 16), damaged = BitConverter.ToInt32(bytes, starts[1] + 16);
         bytes[starts[1] + 40] ^= 0xFF;
         File.WriteAllBytes(file, [.. bytes, .. bytes.AsSpan(starts[2], 40).ToArray()]);
 
         server.Start();
         var memory = new InMemoryWriter();
         using var replay = AsyncNetworkWriterTests.Pipeline(Writer(server.Url, folder), memory);
-        await ReliabilityTests.WaitUntil(() => replay.GetMetrics().Writers[0].SpoolReplayed == 20);
-        Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(20, 10)).Select(i => (long)i), Sequence(server.AcceptedLines));
+        await ReliabilityTests.WaitUntil(() => replay.GetMetrics().Writers[0].SpoolReplayed == 30 - damaged);
+        Assert.Equal(Enumerable.Range(0, before).Concat(Enumerable.Range(before + damaged, 30 - before - damaged)).Select(i => (long)i), Sequence(server.AcceptedLines));
         var w = replay.GetMetrics().Writers[0];
         Assert.Equal(starts[2] - starts[1] + 40, w.SpoolLostBytes); // the damaged entry and the torn tail, to the byte
         await ReliabilityTests.WaitUntil(() => memory.Records.Count(r => r.IsInternal && r.Text.Contains("bytes skipped")) == 2);
@@ -155,18 +157,20 @@ public class DiskSpoolTests
         });
         var w = pipeline.GetMetrics().Writers[0];
         Assert.True(w.Dropped > 0, "a 1 MiB spool cannot hold 3 MB of records");
-        Assert.Equal(w.Dropped, w.SpoolDropped);
+        // most by the spool's eviction; the stage's own queue may also have dropped while the spool was busy (impaired: drop newest)
+        Assert.InRange(w.SpoolDropped, 1, w.Dropped);
         Assert.InRange(w.SpoolBytes, 1, DiskSpool.MinMaxBytes);
         ReliabilityTests.AssertBooks(w);
         long onDisk = Directory.GetFiles(folder, "*.spool").Sum(f => new FileInfo(f).Length);
         Assert.InRange(onDisk, 1, DiskSpool.MinMaxBytes + spool.SegmentBytes);
 
         server.Start();
-        await ReliabilityTests.WaitUntil(() => pipeline.GetMetrics().Writers[0].Spooled == 0);
-        // what survived is the newest records, in order, each once
-        var lines = server.AcceptedLines;
-        Assert.Equal(w.Spooled, lines.Length);
+        await ReliabilityTests.WaitUntil(() => pipeline.GetMetrics().Writers[0].Queued == 0);
+        // what survived arrives, each once
+        // (the pipeline's own drop reports travel with them: only the application's lines are counted)
+        Assert.Equal(w.Spooled, server.AcceptedLines.Count(l => JsonDocument.Parse(l).RootElement.GetProperty("Message").GetString()!.StartsWith("Text ", StringComparison.Ordinal)));
         Assert.Equal(6000 - w.Dropped, pipeline.GetMetrics().Writers[0].Written);
+        ReliabilityTests.AssertBooks(pipeline.GetMetrics().Writers[0]);
     }
 
     [Fact]
@@ -187,6 +191,41 @@ public class DiskSpoolTests
         using var next = AsyncNetworkWriterTests.Pipeline(Writer(server.Url, folder));
         await ReliabilityTests.WaitUntil(() => next.GetMetrics().Writers[0].SpoolReplayed == 40);
         Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), Sequence(server.AcceptedLines));
+    }
+
+    [Fact]
+    public async Task Only_the_part_of_a_batch_the_destination_did_not_confirm_goes_to_the_spool()
+    {
+        // Elasticsearch confirms documents 0-4 and keeps answering 429 from document 5 on, past the retries; then recovers
+        string folder = NewFolder();
+        bool recovered = false;
+        await using var server = new HttpTestServer((r, _) => new ServerAnswer(200, AsyncElasticsearchWriterTests.Answer(r.Lines.Length / 2,
+            i => recovered || AsyncElasticsearchWriterTests.Parse(r)[i].Document.GetProperty("kakashi").GetProperty("properties").GetProperty("Seq").GetInt64() < 5 ? 201 : 429)));
+        var writer = new AsyncElasticsearchWriter(server.Url, "logs-test")
+        {
+            Spool = new DiskSpool(folder),
+            Retry = new RetryOptions { MaxRetries = 1, InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(100), Jitter = false },
+            CircuitBreaker = QuickBreaker,
+            FlushInterval = TimeSpan.FromMilliseconds(200),
+        };
+        using var pipeline = AsyncNetworkWriterTests.Pipeline(writer);
+        var log = pipeline.CreateLogger("Spool");
+        for (int i = 0; i < 10; i++) log.Seq(1, i);
+        await ReliabilityTests.WaitUntil(() => pipeline.GetMetrics().Writers[0].Spooled == 5);
+        var w = pipeline.GetMetrics().Writers[0];
+        Assert.Equal(5, w.Written);
+        ReliabilityTests.AssertBooks(w);
+        int before = server.Requests.Count;
+        recovered = true;
+        await ReliabilityTests.WaitUntil(() => pipeline.GetMetrics().Writers[0].Written == 10);
+        // what the spool replayed is documents 5-9, once each: 0-4 were confirmed and are not sent again
+        var replayed = server.Requests.Skip(before).SelectMany(AsyncElasticsearchWriterTests.Parse)
+            .Select(d => d.Document.GetProperty("kakashi").GetProperty("properties").GetProperty("Seq").GetInt64()).ToArray();
+        Assert.Equal(new long[] { 5, 6, 7, 8, 9 }, replayed);
+        var done = pipeline.GetMetrics().Writers[0];
+        Assert.Equal(0, done.Failed);
+        Assert.Equal(0, done.Spooled);
+        ReliabilityTests.AssertBooks(done);
     }
 
     [Fact]
