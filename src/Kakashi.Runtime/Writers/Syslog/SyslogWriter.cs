@@ -223,6 +223,16 @@ public sealed class SyslogWriter : LogWriter
                 // the relay went away first: nothing left to close politely
             }
         }
+        if (_stream is SslStream ssl)
+        {
+            try
+            {
+                await ssl.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); // close_notify: the relay sees a clean end
+            }
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+        }
         Disconnect();
     }
 
@@ -243,11 +253,7 @@ public sealed class SyslogWriter : LogWriter
                 var record = Trim(batch.RecordBytes(i).Span);
                 if (record.Length > MaxDatagramBytes)
                 {
-                    int keep = MaxDatagramBytes - s_truncated.Length;
-                    while (keep > 0 && (record[keep] & 0xC0) == 0x80) keep--; // never cut a UTF-8 sequence
-                    record[..keep].CopyTo(_tx);
-                    s_truncated.CopyTo(_tx, keep);
-                    record = _tx.AsSpan(0, keep + s_truncated.Length);
+                    record = _tx.AsSpan(0, Truncate(record, _tx, MaxDatagramBytes));
                     Interlocked.Increment(ref _truncated);
                 }
                 _socket.SendTo(record, SocketFlags.None, _udpAddress!); // an unconnected socket: no ICMP errors come back
@@ -259,6 +265,77 @@ public sealed class SyslogWriter : LogWriter
             Disconnect(); // resolved again on the retry
             throw;
         }
+    }
+
+    /// <summary>
+    /// Cuts <paramref name="record"/> to <paramref name="max"/> bytes into <paramref name="destination"/>, ending with the
+    /// truncation marker, never inside a UTF-8 sequence. An RFC 5424 record whose structured data would be cut keeps its
+    /// header and loses its structured data (<c>-</c>) instead, so the datagram still parses; its message is then cut.
+    /// </summary>
+    internal static int Truncate(ReadOnlySpan<byte> record, Span<byte> destination, int max)
+    {
+        int keep = max - s_truncated.Length;
+        if (StructuredData(record, out int sdStart, out int sdEnd) && sdEnd > keep - 1 && sdStart + 2 <= keep)
+        {
+            // header, "-", then as much of " MSG" as fits
+            record[..sdStart].CopyTo(destination);
+            destination[sdStart] = (byte)'-';
+            int at = sdStart + 1;
+            var rest = record[sdEnd..];
+            int room = Math.Min(rest.Length, keep - at);
+            while (room > 0 && room < rest.Length && (rest[room] & 0xC0) == 0x80) room--;
+            rest[..room].CopyTo(destination[at..]);
+            at += room;
+            s_truncated.CopyTo(destination[at..]);
+            return at + s_truncated.Length;
+        }
+        while (keep > 0 && (record[keep] & 0xC0) == 0x80) keep--; // never cut a UTF-8 sequence
+        record[..keep].CopyTo(destination);
+        s_truncated.CopyTo(destination[keep..]);
+        return keep + s_truncated.Length;
+    }
+
+    /// <summary>Where an RFC 5424 record's STRUCTURED-DATA starts and ends (the index after it); false for anything else.</summary>
+    internal static bool StructuredData(ReadOnlySpan<byte> record, out int start, out int end)
+    {
+        start = end = 0;
+        int gt = record.IndexOf((byte)'>');
+        if (record.Length < 4 || record[0] != '<' || gt < 0 || gt + 2 >= record.Length || record[gt + 1] != '1' || record[gt + 2] != ' ') return false;
+        int at = gt + 3;
+        for (int field = 0; field < 5; field++) // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
+        {
+            int space = record[at..].IndexOf((byte)' ');
+            if (space < 0) return false;
+            at += space + 1;
+        }
+        if (at >= record.Length) return false;
+        start = at;
+        if (record[at] == '-')
+        {
+            end = at + 1;
+            return true;
+        }
+        bool quoted = false;
+        for (int i = at; i < record.Length; i++)
+        {
+            byte b = record[i];
+            if (quoted)
+            {
+                if (b == '\\') i++;
+                else if (b == '"') quoted = false;
+            }
+            else if (b == '"')
+            {
+                quoted = true;
+            }
+            else if (b == ']' && (i + 1 >= record.Length || record[i + 1] != '['))
+            {
+                end = i + 1;
+                return true;
+            }
+        }
+        end = record.Length;
+        return true;
     }
 
     // TCP and TLS -----------------------------------------------------------------------------------------------------
