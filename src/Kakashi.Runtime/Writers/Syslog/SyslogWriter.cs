@@ -174,7 +174,7 @@ public sealed class SyslogWriter : LogWriter
             throw new ArgumentException($"{property}.{nameof(TlsCaCertificateFile)}: no file {TlsCaCertificateFile}.", property + "." + nameof(TlsCaCertificateFile));
         if (TlsClientCertificate is not null && !TlsClientCertificate.HasPrivateKey)
             throw new ArgumentException($"{property}.{nameof(TlsClientCertificate)} must have its private key.", property + "." + nameof(TlsClientCertificate));
-        if (Formatter is SyslogFormatter syslog) syslog.Validate(property + "." + nameof(Formatter));
+        if (Formatter is SyslogFormatter syslog) syslog.Validate(ReferenceEquals(syslog, _own) ? property : property + "." + nameof(Formatter)); // the writer's own options are named as its own
     }
 
     protected internal override void Open(WriterContext context)
