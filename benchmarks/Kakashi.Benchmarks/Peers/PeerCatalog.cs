@@ -19,6 +19,7 @@ public static class PeerCatalog
         ("Kakashi-clef", () => new KakashiPeer("Kakashi-clef", formatter: new JsonFormatter { Fields = JsonFieldSet.Clef })),
         ("Kakashi-ts", () => new KakashiPeer("Kakashi-ts", layout: KakashiPeer.CustomTimestampLayout)),
         ("Kakashi-nowarm", () => new KakashiPeer("Kakashi-nowarm", warmUp: false)),
+        ("Kakashi-syslog-tcp", () => new KakashiSyslogPeer()),
         ("ZLogger", () => new ZLoggerPeer()),
         ("ZLogger-json", () => new ZLoggerPeer(json: true)),
         ("Serilog-clef", () => new SerilogPeer(clef: true)),
