@@ -10,8 +10,8 @@ command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found: syslog-ng not e
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-# syslog-ng-core and the runtime libraries it links that a machine with rsyslog usually lacks (check with ldd).
-packages=(syslog-ng-core libivykis0 libnet1 libjson-c5 libwrap0)
+# syslog-ng-core and the runtime libraries it links that a machine with rsyslog may lack (extracting one already present is harmless: ours comes first on LD_LIBRARY_PATH only for syslog-ng).
+packages=(syslog-ng-core libivykis0 libnet1 libjson-c5 libwrap0 libglib2.0-0 libpcre3 libcap2)
 for p in "${packages[@]}"; do
   apt-get download "$p" >/dev/null 2>&1 || { echo "apt-get download $p failed" >&2; exit 1; }
 done
