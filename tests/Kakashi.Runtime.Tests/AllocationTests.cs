@@ -185,6 +185,51 @@ public class AllocationTests
         }
     }
 
+    [Fact]
+    public async Task Syslog_formatting_allocates_nothing_per_record()
+    {
+        using var folder = new TempFolder();
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            BufferSize = 256 * 1024,
+            Formatter = new SyslogFormatter { HostName = "alloc-host", AppName = "alloc" },
+            Writers =
+            [
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "rfc5424.log")),
+                new AsyncFileWriter(System.IO.Path.Combine(folder.Path, "rfc3164.log")) { Formatter = new SyslogFormatter { MessageFormat = SyslogFormat.Rfc3164, Facility = SyslogFacility.Local0 } },
+            ],
+            Enrichers = [new MachineNameEnricher(), new ThreadEnricher(), new ScopeEnricher(), new ActivityEnricher(), new PropertiesEnricher(("Region", "eu \"west\""))],
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("Alloc");
+        var (caller, drain, _) = await MeasureMillion(pipeline, logger, warm: 100_000, context: () =>
+        {
+            var activity = new System.Diagnostics.Activity("request").Start();
+            return [logger.BeginScope("RequestId", 42), activity];
+        });
+        var m = pipeline.GetMetrics();
+        await pipeline.DisposeAsync();
+
+        Assert.Equal(0, caller);
+        Assert.True(drain < 4 * 1024, $"the drain allocated {drain} bytes for 1M records formatted as RFC 5424 and RFC 3164 syslog");
+        Assert.Equal(2, m.Formatters.Count);
+        Assert.All(m.Formatters, f => Assert.True(f.Formatted >= 1_100_000));
+        string tail = Tail(System.IO.Path.Combine(folder.Path, "rfc5424.log"));
+        Assert.Contains("Z alloc-host alloc " + Environment.ProcessId + " OrderFilled", tail);
+        Assert.Contains(" OrderFilled [kakashi@32473 OrderId=\"", tail);
+        Assert.Contains("Region=\"eu \\\"west\\\"\"", tail);
+        Assert.Contains("RequestId=\"42\"", tail);
+        Assert.Contains("]: Order ", Tail(System.IO.Path.Combine(folder.Path, "rfc3164.log")));
+    }
+
+    private static string Tail(string path)
+    {
+        using var stream = new System.IO.FileStream(path, System.IO.FileMode.Open, System.IO.FileAccess.Read, System.IO.FileShare.ReadWrite);
+        stream.Seek(Math.Max(0, stream.Length - 4096), System.IO.SeekOrigin.Begin);
+        using var reader = new System.IO.StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>
     /// Logs <paramref name="warm"/> records from a dedicated producer thread (its first call registers its ring, a one-time
     /// allocation), then 1M more, and returns the bytes allocated by that thread, the drain and the whole process for the million.

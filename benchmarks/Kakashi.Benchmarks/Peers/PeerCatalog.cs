@@ -21,6 +21,7 @@ public static class PeerCatalog
         ("Kakashi-nowarm", () => new KakashiPeer("Kakashi-nowarm", warmUp: false)),
         ("Kakashi-net-down", () => new KakashiPeer("Kakashi-net-down", outage: NetworkOutage.Down)),
         ("Kakashi-net-hung", () => new KakashiPeer("Kakashi-net-hung", outage: NetworkOutage.Hung)),
+        ("Kakashi-syslog-tcp", () => new KakashiSyslogPeer()),
         ("ZLogger", () => new ZLoggerPeer()),
         ("ZLogger-json", () => new ZLoggerPeer(json: true)),
         ("Serilog-clef", () => new SerilogPeer(clef: true)),
