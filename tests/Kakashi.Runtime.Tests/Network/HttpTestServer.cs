@@ -144,6 +144,7 @@ internal sealed class HttpTestServer : IAsyncDisposable
             if (answer.RetryAfterSeconds is { } after) context.Response.Headers["Retry-After"] = after.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var bytes = Encoding.UTF8.GetBytes(answer.Body);
             context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = bytes.Length;
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
         }
