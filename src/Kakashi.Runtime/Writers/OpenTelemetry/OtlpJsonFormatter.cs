@@ -175,7 +175,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
                 if (double.IsNaN(number)) output.Write("\"NaN\""u8);
                 else if (double.IsPositiveInfinity(number)) output.Write("\"Infinity\""u8);
                 else if (double.IsNegativeInfinity(number)) output.Write("\"-Infinity\""u8);
-                else output.WriteFormatted(number, "R");
+                else output.WriteFormatted(number); // the shortest text that round-trips
                 output.Write((byte)'}');
                 return;
             default:
