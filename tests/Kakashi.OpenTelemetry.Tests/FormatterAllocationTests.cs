@@ -64,6 +64,7 @@ public class FormatterAllocationTests
         byte[] props = collected.WrittenSpan.ToArray();
 
         long allocated = -1;
+        var windows = new System.Collections.Generic.List<long>();
         byte[] last = [];
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -76,13 +77,22 @@ public class FormatterAllocationTests
                     output.ResetWrittenCount();
                     Format(formatter, output, payload, offsets, objects, props);
                 }
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 100_000; i++)
+                Thread.Sleep(100);
+                // the least of five windows: a one-time event on the thread (a tier-up, a runtime cache filling) shows in one
+                // window, an allocation per record in every one
+                allocated = long.MaxValue;
+                for (int window = 0; window < 5; window++)
                 {
-                    output.ResetWrittenCount();
-                    Format(formatter, output, payload, offsets, objects, props);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 20_000; i++)
+                    {
+                        output.ResetWrittenCount();
+                        Format(formatter, output, payload, offsets, objects, props);
+                    }
+                    long used = GC.GetAllocatedBytesForCurrentThread() - before;
+                    windows.Add(used);
+                    allocated = Math.Min(allocated, used);
                 }
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                 last = output.WrittenSpan.ToArray();
             }
             catch (Exception e)
@@ -93,7 +103,7 @@ public class FormatterAllocationTests
         thread.Start();
         thread.Join();
         Assert.Null(failure);
-        Assert.Equal(0, allocated);
+        Assert.True(allocated == 0, "allocated per window: " + string.Join(", ", windows));
 
         // and the bytes are one ScopeLogs, as the official schema reads it
         var scope = json
