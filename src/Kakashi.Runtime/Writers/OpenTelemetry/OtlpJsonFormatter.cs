@@ -33,15 +33,15 @@ public sealed class OtlpJsonFormatter : LogFormatter
         output.Write(RecordsStart);
         ulong time = OtlpValues.UnixNanos(record.Timestamp);
         output.Write("{\"timeUnixNano\":\""u8);
-        output.WriteFormatted(time);
+        MessageRenderer.WriteUInt64(ref output, time);
         output.Write("\",\"observedTimeUnixNano\":\""u8);
-        output.WriteFormatted(Math.Max(time, OtlpValues.UnixNanos(DateTime.UtcNow)));
+        MessageRenderer.WriteUInt64(ref output, Math.Max(time, OtlpValues.UnixNanos(DateTime.UtcNow)));
         output.Write((byte)'"');
         int severity = OtlpValues.SeverityNumber(record.Level);
         if (severity != 0)
         {
             output.Write(",\"severityNumber\":"u8);
-            output.WriteFormatted(severity);
+            MessageRenderer.WriteInt64(ref output, severity);
         }
         output.Write(",\"severityText\":\""u8);
         output.Write(OtlpValues.SeverityText(record.Level));
@@ -101,7 +101,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
         if (OtlpValues.TryGetTrace(in record, traceId, spanId, out uint flags))
         {
             output.Write(",\"flags\":"u8);
-            output.WriteFormatted(flags & 0xFF);
+            MessageRenderer.WriteUInt64(ref output, flags & 0xFF);
             output.Write(",\"traceId\":\""u8);
             Hex(ref output, traceId);
             output.Write("\",\"spanId\":\""u8);
@@ -166,7 +166,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
                 return;
             case OtlpKind.Int:
                 output.Write("{\"intValue\":\""u8);
-                output.WriteFormatted(value.Int);
+                MessageRenderer.WriteInt64(ref output, value.Int);
                 output.Write("\"}"u8);
                 return;
             case OtlpKind.Double:
@@ -175,7 +175,13 @@ public sealed class OtlpJsonFormatter : LogFormatter
                 if (double.IsNaN(number)) output.Write("\"NaN\""u8);
                 else if (double.IsPositiveInfinity(number)) output.Write("\"Infinity\""u8);
                 else if (double.IsNegativeInfinity(number)) output.Write("\"-Infinity\""u8);
-                else output.WriteFormatted(number); // the shortest text that round-trips
+                else
+                {
+                    // the shortest text that round-trips; written directly (the generic WriteFormatted boxes until the JIT optimizes it)
+                    var dest = output.GetSpan(32);
+                    if (!DoubleCodec.TryFormatShortDecimal(number, dest, out int n) && !number.TryFormat(dest, out n, default, System.Globalization.CultureInfo.InvariantCulture)) n = 0;
+                    output.Advance(n);
+                }
                 output.Write((byte)'}');
                 return;
             default:
