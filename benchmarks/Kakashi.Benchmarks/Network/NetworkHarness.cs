@@ -41,7 +41,7 @@ public static class NetworkHarness
 {
     public static readonly string[] Options = ["peers", "runs", "records", "warm", "peer"];
 
-    public static readonly string[] Peers = ["Kakashi-seq", "Serilog-seq", "Serilog-seq-1ms", "Kakashi-ndjson", "Kakashi-es", "Kakashi-clickhouse"];
+    public static readonly string[] Peers = ["Kakashi-seq", "Serilog-seq", "Serilog-seq-1ms", "Kakashi-otlp", "Serilog-otlp", "Kakashi-ndjson", "Kakashi-es", "Kakashi-clickhouse"];
 
     public static void Run(Cli cli, StringBuilder report)
     {
@@ -179,19 +179,23 @@ internal sealed class CountingHttpSink : IRecordSink
             }
             long lines = 0, bytes = 0;
             var body = context.Request.InputStream;
+            bool otlp = context.Request.Url!.AbsolutePath.EndsWith("/v1/logs", StringComparison.Ordinal);
             int read;
+            using var whole = otlp ? new MemoryStream() : null;
             while ((read = await body.ReadAsync(buffer)) > 0)
             {
                 bytes += read;
-                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+                if (otlp) whole!.Write(buffer, 0, read);
+                else lines += buffer.AsSpan(0, read).Count((byte)'\n');
             }
+            if (otlp) lines = OtlpCount.LogRecords(whole!.GetBuffer().AsSpan(0, (int)whole.Length));
             bool bulk = context.Request.Url!.AbsolutePath.EndsWith("/_bulk", StringComparison.Ordinal);
             Interlocked.Add(ref _bytes, bytes);
             Interlocked.Increment(ref _requests);
             Interlocked.Add(ref _records, bulk ? lines / 2 : lines);
-            var answer = bulk ? "{\"took\":1,\"errors\":false,\"items\":[]}"u8.ToArray() : "{}"u8.ToArray();
-            context.Response.StatusCode = bulk ? 200 : 201;
-            context.Response.ContentType = "application/json";
+            var answer = otlp ? [] : bulk ? "{\"took\":1,\"errors\":false,\"items\":[]}"u8.ToArray() : "{}"u8.ToArray();
+            context.Response.StatusCode = bulk || otlp ? 200 : 201;
+            context.Response.ContentType = otlp ? "application/x-protobuf" : "application/json";
             // the length first: the answer goes out in one segment (a chunked answer in two small writes waits out
             // Nagle and the client's delayed ACK, 40 ms per request, for a writer that reads the answer)
             context.Response.ContentLength64 = answer.Length;
@@ -293,6 +297,8 @@ internal abstract class NetworkPeer : IDisposable
         "Serilog-seq" => new SerilogSeq(url, capacity, TimeSpan.FromMilliseconds(100)),
         "Serilog-seq-1ms" => new SerilogSeq(url, capacity, TimeSpan.FromMilliseconds(1)),
         "Kakashi-seq" => new KakashiNetwork(new AsyncNetworkWriter(url) { Format = NetworkFormat.SeqClef, BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
+        "Kakashi-otlp" => new KakashiNetwork(new OtlpWriter(url.TrimEnd('/') + "/v1/logs") { BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
+        "Serilog-otlp" => new SerilogOtlp(url.TrimEnd('/') + "/v1/logs", capacity),
         "Kakashi-ndjson" => new KakashiNetwork(new AsyncNetworkWriter(url) { BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
         "Kakashi-es" => new KakashiNetwork(new AsyncElasticsearchWriter(url.TrimEnd('/'), "logs-bench") { BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
         "Kakashi-clickhouse" => new KakashiNetwork(new AsyncNetworkWriter(url) { Format = NetworkFormat.ClickHouse, Table = "logs", BatchSize = 10_000, FlushInterval = TimeSpan.FromMilliseconds(200), Backpressure = DropStrategy.Block }),
@@ -315,6 +321,31 @@ internal abstract class NetworkPeer : IDisposable
         public override void Dispose() => _pipeline.Dispose();
     }
 
+    private sealed class SerilogOtlp : NetworkPeer
+    {
+        private readonly Serilog.Core.Logger _logger;
+        private readonly Serilog.ILogger _category;
+
+        public SerilogOtlp(string url, int capacity)
+        {
+            _logger = new LoggerConfiguration().MinimumLevel.Information()
+                .WriteTo.OpenTelemetry(options =>
+                {
+                    options.Endpoint = url;
+                    options.Protocol = Serilog.Sinks.OpenTelemetry.OtlpProtocol.HttpProtobuf;
+                    options.BatchingOptions.BatchSizeLimit = 1000;
+                    options.BatchingOptions.BufferingTimeLimit = TimeSpan.FromMilliseconds(100);
+                    options.BatchingOptions.QueueLimit = capacity;
+                })
+                .CreateLogger();
+            _category = _logger.ForContext("SourceContext", PeerSetup.Category);
+        }
+
+        public override void Log(int orderId) => _category.Information(PeerSetup.Template, orderId, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
+
+        public override void Dispose() => _logger.Dispose();
+    }
+
     private sealed class SerilogSeq : NetworkPeer
     {
         private readonly Serilog.Core.Logger _logger;
@@ -331,5 +362,49 @@ internal abstract class NetworkPeer : IDisposable
         public override void Log(int orderId) => _category.Information(PeerSetup.Template, orderId, PeerSetup.Quantity, PeerSetup.Price, PeerSetup.Symbol);
 
         public override void Dispose() => _logger.Dispose();
+    }
+}
+
+/// <summary>Counts the LogRecords of an OTLP ExportLogsServiceRequest (resource_logs 1 → scope_logs 2 → log_records 2) without decoding them.</summary>
+internal static class OtlpCount
+{
+    public static long LogRecords(ReadOnlySpan<byte> request) => Count(request, depth: 0);
+
+    private static long Count(ReadOnlySpan<byte> message, int depth)
+    {
+        long count = 0;
+        int at = 0;
+        while (at < message.Length)
+        {
+            ulong tag = Varint(message, ref at);
+            int field = (int)(tag >> 3);
+            switch ((int)(tag & 7))
+            {
+                case 0: Varint(message, ref at); break;
+                case 1: at += 8; break;
+                case 5: at += 4; break;
+                case 2:
+                    int length = (int)Varint(message, ref at);
+                    var inner = message.Slice(at, length);
+                    at += length;
+                    if (depth == 0 && field == 1) count += Count(inner, 1);       // ResourceLogs
+                    else if (depth == 1 && field == 2) count += Count(inner, 2);  // ScopeLogs
+                    else if (depth == 2 && field == 2) count++;                    // a LogRecord
+                    break;
+                default: throw new InvalidDataException($"wire type {tag & 7}");
+            }
+        }
+        return count;
+    }
+
+    private static ulong Varint(ReadOnlySpan<byte> data, ref int at)
+    {
+        ulong value = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = data[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return value;
+        }
     }
 }
