@@ -93,13 +93,27 @@ public sealed class KafkaRecordFormatter : LogFormatter
         }
     }
 
-    private static bool WritePropertyKey(in LogRecord record, KafkaKey key, ref Utf8Writer output)
+    /// <summary>The argument a hole of that name binds to (the name the JSON formatter writes), else the argument of that name; -1 if none.</summary>
+    private static int ArgIndex(Kakashi.Templates.LogTemplate template, string name)
     {
-        var args = record.Template.Args;
+        foreach (var segment in template.Segments)
+        {
+            if (!segment.IsLiteral && string.Equals(segment.Text, name, StringComparison.Ordinal)) return template.Args[segment.ArgIndex].IsException ? -1 : segment.ArgIndex;
+        }
+        var args = template.Args;
         for (int i = 0; i < args.Length; i++)
         {
-            var arg = args[i];
-            if (arg.IsException || !string.Equals(arg.Name, key.PropertyName, StringComparison.Ordinal)) continue;
+            if (!args[i].IsException && string.Equals(args[i].Name, name, StringComparison.Ordinal)) return i;
+        }
+        return -1;
+    }
+
+    private static bool WritePropertyKey(in LogRecord record, KafkaKey key, ref Utf8Writer output)
+    {
+        int i = ArgIndex(record.Template, key.PropertyName!);
+        if (i >= 0)
+        {
+            var arg = record.Template.Args[i];
             long mark = output.Mark;
             try
             {

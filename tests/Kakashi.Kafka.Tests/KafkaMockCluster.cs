@@ -50,6 +50,21 @@ internal sealed unsafe class KafkaMockCluster : IDisposable
 
     private static string? s_loadedPath;
 
+    /// <summary>librdkafka's <c>builtin.features</c> (compression codecs, SASL mechanisms, SSL…) of the loaded build.</summary>
+    public static string BuiltinFeatures()
+    {
+        var lib = s_library.Value;
+        var confNew = (delegate* unmanaged<nint>)NativeLibrary.GetExport(lib, "rd_kafka_conf_new");
+        var confGet = (delegate* unmanaged<nint, byte*, byte*, nuint*, int>)NativeLibrary.GetExport(lib, "rd_kafka_conf_get");
+        var confDestroy = (delegate* unmanaged<nint, void>)NativeLibrary.GetExport(lib, "rd_kafka_conf_destroy");
+        nint conf = confNew();
+        var buffer = stackalloc byte[1024];
+        nuint size = 1024;
+        fixed (byte* name = "builtin.features\0"u8) confGet(conf, name, buffer, &size);
+        confDestroy(conf);
+        return Marshal.PtrToStringUTF8((nint)buffer)!;
+    }
+
     public void CreateTopic(string topic, int partitions, int replication = 3)
     {
         var create = (delegate* unmanaged<nint, byte*, int, int, int>)Export("rd_kafka_mock_topic_create");

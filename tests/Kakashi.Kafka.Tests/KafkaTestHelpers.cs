@@ -11,12 +11,15 @@ internal static class KafkaTestHelpers
 {
     internal static void AssertBooks(WriterMetrics w) => Assert.Equal(w.Received, w.Written + w.Dropped + w.Filtered + w.Failed + w.Queued);
 
-    internal static async Task WaitUntil(Func<bool> condition, int seconds = 60)
+    internal static string Describe(WriterMetrics w)
+        => $"received={w.Received} written={w.Written} failed={w.Failed} dropped={w.Dropped} queued={w.Queued} retries={w.Retries} breaker={w.BreakerState}";
+
+    internal static async Task WaitUntil(Func<bool> condition, int seconds = 60, Func<string>? describe = null)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(seconds)) throw new TimeoutException("condition not reached");
+            if (clock.Elapsed > TimeSpan.FromSeconds(seconds)) throw new TimeoutException("condition not reached" + (describe is null ? "" : ": " + describe()));
             await Task.Delay(20);
         }
     }
