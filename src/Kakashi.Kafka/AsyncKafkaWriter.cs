@@ -91,8 +91,12 @@ public sealed class AsyncKafkaWriter : LogWriter
     /// <summary>Compression of message batches (<c>compression.type</c>). Default <see cref="CompressionType.Lz4"/>: JSON logs shrink several times for little CPU.</summary>
     public CompressionType Compression { get; init; } = CompressionType.Lz4;
 
-    /// <summary>How long librdkafka waits for more messages before sending a batch (<c>linger.ms</c>). Default 5 ms; from 0 to 10 s.</summary>
-    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// How long librdkafka waits for more messages before sending a request (<c>linger.ms</c>). Default 1 ms; from 0 to 10 s.
+    /// Each write hands librdkafka a whole batch at once and waits for its acknowledgements, so a long linger mostly adds
+    /// latency to every batch (against the mock cluster: 100k records took about 1.5 s at 1 ms, 2.4 s at 5 ms).
+    /// </summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Most bytes in one request's batch per partition (<c>batch.size</c>). Default 1,000,000; from 1,000 to 100,000,000.</summary>
     public int BatchSize { get; init; } = 1_000_000;
@@ -140,6 +144,15 @@ public sealed class AsyncKafkaWriter : LogWriter
     internal TimeSpan EffectiveMessageTimeout => MessageTimeout ?? TimeSpan.FromTicks(WriteTimeout.Ticks / 5 * 4);
 
     protected internal override bool ConfirmsDelivery => true;
+
+    /// <summary>
+    /// Each write waits for its batch's acknowledgements, one batch at a time: under load the stage gathers what queued
+    /// meanwhile into one larger write (up to 10,000 records or 4 MiB), so throughput follows the backlog instead of being
+    /// one drain batch per round trip.
+    /// </summary>
+    protected internal override BatchingOptions? Batching => s_gathering;
+
+    private static readonly BatchingOptions s_gathering = new(MaxRecords: 10_000, MaxBytes: 4 * 1024 * 1024, MaxDelay: TimeSpan.FromMilliseconds(1));
 
     protected internal override void Validate(string property)
     {

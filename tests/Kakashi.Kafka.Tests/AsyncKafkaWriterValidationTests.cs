@@ -53,7 +53,7 @@ public sealed class AsyncKafkaWriterValidationTests
         Assert.Equal(TimeSpan.FromSeconds(30), writer.WriteTimeout);
         Assert.Equal(24_000, config.MessageTimeoutMs); // 80 % of the write timeout
         Assert.Equal(CompressionType.Lz4, config.CompressionType);
-        Assert.Equal(5, config.LingerMs);
+        Assert.Equal(1, config.LingerMs);
         Assert.Equal(SaslMechanism.ScramSha512, config.SaslMechanism); // the escape hatch
         Assert.IsType<KafkaRecordFormatter>(writer.Formatter);
         Assert.IsType<JsonFormatter>(writer.ValueFormatter);
