@@ -250,21 +250,29 @@ public sealed class KafkaMockClusterTests(ITestOutputHelper output)
         for (int i = 0; i < 20_000; i++) logger.OrderFilled(i, i);
         await KafkaTestHelpers.WaitUntil(describe: () => KafkaTestHelpers.Describe(pipeline.GetMetrics().Writers[0]), condition: () => pipeline.GetMetrics().Writers[0].Written == 20_000);
         await Task.Delay(150); // the drain publishes its allocation counter once per loop
-        long before = pipeline.DrainAllocatedBytes;
+        // the least of three windows: a one-time event on the drain thread (a pool or queue growing once) shows in one
+        // window, a per-record cost in every window
+        var windows = new List<long>();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 100_000; i++)
+        int logged = 20_000;
+        for (int window = 0; window < 3; window++)
         {
-            logger.OrderFilled(i, i);
-            // in chunks the writer keeps up with, so the drain never waits on a full stage (waiting is not what is measured)
-            if (i % 500 == 499) await KafkaTestHelpers.WaitUntil(() => pipeline.GetMetrics().Writers[0].Queued == 0);
+            long before = pipeline.DrainAllocatedBytes;
+            for (int i = 0; i < 30_000; i++)
+            {
+                logger.OrderFilled(i, i);
+                // in chunks the writer keeps up with, so the drain never waits on a full stage (waiting is not what is measured)
+                if (i % 500 == 499) await KafkaTestHelpers.WaitUntil(() => pipeline.GetMetrics().Writers[0].Queued == 0);
+            }
+            logged += 30_000;
+            await KafkaTestHelpers.WaitUntil(describe: () => KafkaTestHelpers.Describe(pipeline.GetMetrics().Writers[0]), condition: () => pipeline.GetMetrics().Writers[0].Written == logged);
+            await Task.Delay(150); // the drain publishes its allocation counter once per loop
+            windows.Add(pipeline.DrainAllocatedBytes - before);
         }
-        await KafkaTestHelpers.WaitUntil(describe: () => KafkaTestHelpers.Describe(pipeline.GetMetrics().Writers[0]), condition: () => pipeline.GetMetrics().Writers[0].Written == 120_000);
-        output.WriteLine($"100k records to the mock cluster in {clock.Elapsed.TotalMilliseconds:F0} ms");
-        await Task.Delay(150);
-        long drain = pipeline.DrainAllocatedBytes - before;
+        output.WriteLine($"90k records to the mock cluster in {clock.Elapsed.TotalMilliseconds:F0} ms; drain allocations per 30k-record window: {string.Join(", ", windows)}");
         await pipeline.DisposeAsync();
-        // formatting for Kafka (value, key, trailer) costs the drain nothing per record (100k records would be megabytes)
-        Assert.True(drain < 16 * 1024, $"the drain allocated {drain} bytes for 100k records");
+        // formatting for Kafka (value, key, trailer) costs the drain nothing per record (30k records would be megabytes)
+        Assert.True(windows.Min() < 4 * 1024, $"the drain allocated {string.Join(", ", windows)} bytes per 30k records");
     }
 
     private static int Seq(ConsumeResult<byte[], byte[]> m) => JsonDocument.Parse(m.Message.Value).RootElement.GetProperty("Properties").GetProperty("Seq").GetInt32();
