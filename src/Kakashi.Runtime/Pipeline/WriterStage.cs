@@ -73,6 +73,7 @@ internal sealed class WriterStage
     private long _spoolDroppedFull; // this run's records the full spool could not take (in _dropped too)
     private readonly System.Collections.Generic.List<FlushRequest> _heldFlushes = new();
     private TimeSpan _replayBackoff;
+    private ITimer? _gatherTimer;
 
     private readonly bool _inline;
 
@@ -625,6 +626,7 @@ internal sealed class WriterStage
         }
         finally
         {
+            _gatherTimer?.Dispose();
             // whatever the loop leaves behind (abandoned at shutdown) no flush may wait for
             SignalQueuedFlushes();
             ReleaseHeldFlushes(all: true);
@@ -663,8 +665,11 @@ internal sealed class WriterStage
             }
             var left = limits.MaxDelay - _time.GetElapsedTime(started);
             if (blocked || _closing || left <= TimeSpan.Zero) break;
-            var wait = _items.WaitAsync();
-            if (!wait.IsCompleted) await Task.WhenAny(wait.AsTask(), Task.Delay(left, _time)).ConfigureAwait(false);
+            // wait for the next batch or the deadline: a timer sets the same signal the drain sets (the signal has one
+            // waiter and must never be abandoned mid-wait; waking early just checks again)
+            _gatherTimer ??= _time.CreateTimer(static state => ((WriterStage)state!)._items.Set(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _gatherTimer.Change(left, Timeout.InfiniteTimeSpan);
+            await _items.WaitAsync().ConfigureAwait(false);
         }
         return gathered ?? first;
     }
