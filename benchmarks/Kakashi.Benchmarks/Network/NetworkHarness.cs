@@ -41,7 +41,7 @@ public static class NetworkHarness
 {
     public static readonly string[] Options = ["peers", "runs", "records", "warm", "peer"];
 
-    public static readonly string[] Peers = ["Kakashi-seq", "Serilog-seq", "Serilog-seq-1ms", "Kakashi-otlp", "Serilog-otlp", "Kakashi-ndjson", "Kakashi-es", "Kakashi-clickhouse"];
+    public static readonly string[] Peers = ["Kakashi-seq", "Serilog-seq", "Serilog-seq-1ms", "Kakashi-otlp", "Serilog-otlp", "Kakashi-ndjson", "Kakashi-es", "Kakashi-clickhouse", "Kakashi-syslog-tcp"];
 
     public static void Run(Cli cli, StringBuilder report)
     {
@@ -94,7 +94,12 @@ public static class NetworkHarness
         string peer = cli.Get("peer") ?? throw new ArgumentException("--peer is required");
         int records = cli.GetInt("records", 200_000);
         int warm = cli.GetInt("warm", 20_000);
-        using var sink = peer == "Kakashi-clickhouse" ? (IRecordSink)new ClickHouseSink() : new CountingHttpSink();
+        using var sink = peer switch
+        {
+            "Kakashi-clickhouse" => new ClickHouseSink(),
+            "Kakashi-syslog-tcp" => new CountingLineSink(),
+            _ => (IRecordSink)new CountingHttpSink(),
+        };
         using var logger = NetworkPeer.Create(peer, sink.Url, records + warm);
         int orderId = 0;
         for (int i = 0; i < warm; i++) logger.Log(orderId++);
@@ -207,6 +212,50 @@ internal sealed class CountingHttpSink : IRecordSink
     public void Dispose() => _listener.Abort();
 }
 
+/// <summary>A TCP syslog relay that counts LF-framed messages (what a relay reading RFC 6587 non-transparent framing receives).</summary>
+internal sealed class CountingLineSink : IRecordSink
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+    private long _records, _bytes;
+
+    public CountingLineSink()
+    {
+        _listener.Start();
+        Url = $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await _listener.AcceptSocketAsync();
+                    _ = Task.Run(async () =>
+                    {
+                        var buffer = new byte[1 << 20];
+                        int read;
+                        while ((read = await socket.ReceiveAsync(buffer)) > 0)
+                        {
+                            Interlocked.Add(ref _bytes, read);
+                            Interlocked.Add(ref _records, buffer.AsSpan(0, read).Count((byte)'\n'));
+                        }
+                    });
+                }
+            }
+            catch (Exception)
+            {
+                // stopped
+            }
+        });
+    }
+
+    public string Url { get; }
+    public long Records => Interlocked.Read(ref _records);
+    public long Requests => 0;
+    public long BodyBytes => Interlocked.Read(ref _bytes);
+
+    public void Dispose() => _listener.Stop();
+}
+
 /// <summary>A real clickhouse-server in a temp folder (the tests' setup), counted with SELECT count().</summary>
 internal sealed class ClickHouseSink : IRecordSink
 {
@@ -301,6 +350,7 @@ internal abstract class NetworkPeer : IDisposable
         "Serilog-otlp" => new SerilogOtlp(url.TrimEnd('/') + "/v1/logs", capacity),
         "Kakashi-ndjson" => new KakashiNetwork(new AsyncNetworkWriter(url) { BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
         "Kakashi-es" => new KakashiNetwork(new AsyncElasticsearchWriter(url.TrimEnd('/'), "logs-bench") { BatchSize = 1000, FlushInterval = TimeSpan.FromMilliseconds(100), Backpressure = DropStrategy.Block }),
+        "Kakashi-syslog-tcp" => new KakashiNetwork(new SyslogWriter("127.0.0.1", new Uri(url).Port) { Framing = SyslogFraming.LineFeed, Backpressure = DropStrategy.Block }),
         "Kakashi-clickhouse" => new KakashiNetwork(new AsyncNetworkWriter(url) { Format = NetworkFormat.ClickHouse, Table = "logs", BatchSize = 10_000, FlushInterval = TimeSpan.FromMilliseconds(200), Backpressure = DropStrategy.Block }),
         _ => throw new ArgumentException($"Unknown network peer '{name}'. Known: {string.Join(", ", NetworkHarness.Peers)}."),
     };
