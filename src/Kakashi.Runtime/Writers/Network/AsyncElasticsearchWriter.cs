@@ -26,65 +26,28 @@ namespace Kakashi;
 /// <para>Delivery: at least once. A retry after an item-level 429 resends the documents after it too, so one that was
 /// indexed the first time can be indexed twice.</para>
 /// </summary>
-public sealed class AsyncElasticsearchWriter : LogWriter
+public sealed class AsyncElasticsearchWriter : HttpBatchWriter
 {
-    private readonly string _endpoint;
-    private HttpClient? _client;
     private Uri? _uri;
-    private MemoryStream? _gzip;
     private byte[] _answer = new byte[64 * 1024];
-    private RequestProgress _progress;
     private long _rejected;
     private long _itemRetries;
 
-    /// <summary>A writer indexing into <paramref name="index"/> (an index, an alias, a data stream, or a pattern with <c>{0:…}</c> for the record's UTC date) at <paramref name="endpoint"/> (<c>http://localhost:9200</c>).</summary>
+    /// <summary>
+    /// A writer indexing into <paramref name="index"/> (an index, an alias, a data stream, or a pattern with <c>{0:…}</c> for
+    /// the record's UTC date) at <paramref name="endpoint"/> (<c>http://localhost:9200</c>; requests go to <c>{endpoint}/_bulk</c>).
+    /// <see cref="HttpBatchWriter.BatchBytes"/> defaults to 5 MiB (Elastic recommends 5–15 MB bulk bodies);
+    /// <see cref="HttpBatchWriter.MaxRetries"/> also bounds how often documents answered 429 are sent again.
+    /// </summary>
     public AsyncElasticsearchWriter(string endpoint, string index)
+        : base(endpoint, batchBytes: 5 << 20)
     {
-        _endpoint = endpoint;
         Index = index;
         Formatter = new ElasticsearchBulkFormatter(index);
     }
 
-    /// <summary>The cluster's URL; requests go to <c>{Endpoint}/_bulk</c>.</summary>
-    public string Endpoint => _endpoint;
-
     /// <summary>The target: a name, or a composite format pattern over the record's UTC timestamp (<c>"logs-{0:yyyy.MM.dd}"</c>).</summary>
     public string Index { get; }
-
-    /// <summary>Most documents in one bulk request. Default 1,000.</summary>
-    public int BatchSize { get; init; } = 1000;
-
-    /// <summary>Most body bytes in one bulk request (Elastic recommends 5–15 MB). Default 5 MiB.</summary>
-    public int BatchBytes { get; init; } = 5 << 20;
-
-    /// <summary>Longest a record waits for others to fill its request. Default 1 s.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Longest one bulk request may take. Default 5 s (<see cref="LogWriter.WriteTimeout"/>).</summary>
-    public TimeSpan Timeout
-    {
-        get => WriteTimeout;
-        init => WriteTimeout = value;
-    }
-
-    /// <summary>Retries of a failed request or of documents answered 429 (<see cref="RetryOptions.MaxRetries"/>). Default 3.</summary>
-    public int MaxRetries
-    {
-        get => Retry.MaxRetries;
-        init => Retry = new RetryOptions { MaxRetries = value, InitialDelay = Retry.InitialDelay, MaxDelay = Retry.MaxDelay, Jitter = Retry.Jitter, MaxRetryAfter = Retry.MaxRetryAfter };
-    }
-
-    /// <summary>gzip request bodies (Elasticsearch accepts <c>Content-Encoding: gzip</c> when <c>http.compression</c> is on, the default). Default false.</summary>
-    public bool Gzip { get; init; }
-
-    /// <summary>Headers added to every request, typically <c>Authorization: ApiKey …</c> or <c>Basic …</c>.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Checks the cluster's certificate on https endpoints; null (default) uses the operating system's trust store.</summary>
-    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; init; }
-
-    /// <summary>Sends requests through this handler instead of the writer's own. The writer does not dispose it.</summary>
-    public HttpMessageHandler? Handler { get; init; }
 
     /// <summary>Documents Elasticsearch rejected for good (counted failed in the writer's metrics too).</summary>
     public long RejectedDocuments => Interlocked.Read(ref _rejected);
@@ -92,40 +55,32 @@ public sealed class AsyncElasticsearchWriter : LogWriter
     /// <summary>Times documents answered 429 were sent again.</summary>
     public long DocumentRetries => Interlocked.Read(ref _itemRetries);
 
-    protected internal override bool ConfirmsDelivery => true;
-
-    protected internal override BatchingOptions? Batching => new(BatchSize, BatchBytes, FlushInterval);
-
     protected internal override void Validate(string property)
     {
-        HttpRequests.CheckEndpoint(_endpoint, property);
+        base.Validate(property);
         ElasticsearchBulkFormatter.CheckIndex(Index, property + "." + nameof(Index));
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(property + "." + nameof(BatchSize), BatchSize, $"{property}.BatchSize must be at least 1.");
-        if (BatchBytes < 1024) throw new ArgumentOutOfRangeException(property + "." + nameof(BatchBytes), BatchBytes, $"{property}.BatchBytes must be at least 1 KiB.");
         if (Formatter is not ElasticsearchBulkFormatter)
             throw new ArgumentException($"{property}.Formatter must be the writer's ElasticsearchBulkFormatter (a bulk body needs an action line per document); set the document's fields with new ElasticsearchBulkFormatter(index, documentFormatter).", property + "." + nameof(Formatter));
-        HttpRequests.CheckHeaders(Headers, property);
     }
 
     protected internal override void Open(WriterContext context)
     {
-        _uri = new Uri(_endpoint.TrimEnd('/') + "/_bulk");
-        _client = HttpRequests.CreateClient(Handler, ServerCertificateValidation);
+        _uri = new Uri(Endpoint.TrimEnd('/') + "/_bulk");
+        base.Open(context);
     }
 
     protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
-        _progress.Start(batch);
-        while (_progress.Next(batch, BatchSize, BatchBytes, out var body, out int count))
+        Progress.Start(batch);
+        while (Progress.Next(batch, BatchSize, BatchBytes, out var body, out int count))
         {
-            using var request = HttpRequests.Post(_uri!, body, "application/x-ndjson", Headers, Gzip, ref _gzip);
-            using var response = await _client!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await PostAsync(_uri!, body, "application/x-ndjson", cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var failure = await HttpRequests.FailureAsync(response, Name, count, cancellationToken).ConfigureAwait(false);
                 if (failure.IsTransient) throw failure;
                 Context!.Failed(count, failure);
-                _progress.Settled(count);
+                Progress.Settled(count);
                 continue;
             }
             int length = await ReadAnswerAsync(response, cancellationToken).ConfigureAwait(false);
@@ -191,7 +146,7 @@ public sealed class AsyncElasticsearchWriter : LogWriter
                                 ? new LogWriteException($"{Name}: Elasticsearch rejected a document ({status} {type}): {reason}", isTransient: false)
                                 : null;
                             context.Failed(1, error);
-                            _progress.Settled(1);
+                            Progress.Settled(1);
                         }
                         item++;
                     }
@@ -221,7 +176,7 @@ public sealed class AsyncElasticsearchWriter : LogWriter
         {
             if (run == 0) return;
             context.Delivered(run);
-            _progress.Settled(run);
+            Progress.Settled(run);
             run = 0;
         }
     }
@@ -279,14 +234,6 @@ public sealed class AsyncElasticsearchWriter : LogWriter
         return (status, type, reason);
     }
 
-    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-    public override ValueTask DisposeAsync()
-    {
-        _client?.Dispose();
-        _client = null;
-        return ValueTask.CompletedTask;
-    }
 }
 
 /// <summary>

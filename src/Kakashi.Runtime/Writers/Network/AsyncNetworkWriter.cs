@@ -36,24 +36,21 @@ public enum NetworkFormat
 /// <para>Delivery: at least once with retries or a spool (a request whose answer was lost is sent again); at most once
 /// without them.</para>
 /// </summary>
-public sealed class AsyncNetworkWriter : LogWriter
+public sealed class AsyncNetworkWriter : HttpBatchWriter
 {
-    private HttpClient? _client;
     private Uri? _uri;
-    private MemoryStream? _gzip;
     private string _contentType = "application/x-ndjson";
     private readonly NetworkFormat _format;
     private LogFormatter _defaultFormatter;
+    private long _requests;
+    private long _failedRequests;
 
-    /// <summary>An HTTP writer posting to <paramref name="endpoint"/> (an absolute http or https URL).</summary>
+    /// <summary>An HTTP writer posting to <paramref name="endpoint"/> (an absolute http or https URL). For <see cref="NetworkFormat.SeqClef"/>, the Seq server's base URL (<c>http://seq:5341</c>) or the full ingestion URL; for ClickHouse, the HTTP interface (<c>http://clickhouse:8123/</c>).</summary>
     public AsyncNetworkWriter(string endpoint)
+        : base(endpoint, batchBytes: 4 << 20)
     {
-        Endpoint = endpoint;
         Formatter = _defaultFormatter = FormatterFor(NetworkFormat.Ndjson);
     }
-
-    /// <summary>The URL requests go to. For <see cref="NetworkFormat.SeqClef"/>, the Seq server's base URL (<c>http://seq:5341</c>) or the full ingestion URL; for ClickHouse, the HTTP interface (<c>http://clickhouse:8123/</c>).</summary>
-    public string Endpoint { get; }
 
     /// <summary>The body format. Default <see cref="NetworkFormat.Ndjson"/>. Sets the default <see cref="LogWriter.Formatter"/> (JSON, CLEF for Seq) when none is given.</summary>
     public NetworkFormat Format
@@ -70,61 +67,18 @@ public sealed class AsyncNetworkWriter : LogWriter
     /// <summary>The table rows go into with <see cref="NetworkFormat.ClickHouse"/> (required there; <c>db.table</c> allowed).</summary>
     public string? Table { get; init; }
 
-    /// <summary>Most records in one request. Default 1,000 (Serilog's Seq sink's default).</summary>
-    public int BatchSize { get; init; } = 1000;
-
-    /// <summary>Most body bytes in one request before compression (a single larger drain batch is sent whole). Default 4 MiB.</summary>
-    public int BatchBytes { get; init; } = 4 << 20;
-
-    /// <summary>Longest a record waits for others to fill its request. Default 1 s; zero sends what is queued at once.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Longest one request may take (connect, send, answer) before it counts as failed and is retried. Default 5 s (<see cref="LogWriter.WriteTimeout"/>).</summary>
-    public TimeSpan Timeout
-    {
-        get => WriteTimeout;
-        init => WriteTimeout = value;
-    }
-
-    /// <summary>Retries of a failed request (<see cref="RetryOptions.MaxRetries"/> of <see cref="LogWriter.Retry"/>, whose backoff applies). Default 3.</summary>
-    public int MaxRetries
-    {
-        get => Retry.MaxRetries;
-        init => Retry = new RetryOptions { MaxRetries = value, InitialDelay = Retry.InitialDelay, MaxDelay = Retry.MaxDelay, Jitter = Retry.Jitter, MaxRetryAfter = Retry.MaxRetryAfter };
-    }
-
-    /// <summary>Compresses request bodies with gzip (<c>Content-Encoding: gzip</c>). Default false.</summary>
-    public bool Gzip { get; init; }
-
-    /// <summary>Headers added to every request: API keys (<c>X-Seq-ApiKey</c>, <c>Authorization</c>, <c>X-ClickHouse-Key</c>), tenant ids.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Checks the server's certificate on https endpoints; null (default) uses the operating system's trust store.</summary>
-    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; init; }
-
-    /// <summary>Sends requests through this handler instead of the writer's own (a proxy, client certificates, tests). The writer does not dispose it.</summary>
-    public HttpMessageHandler? Handler { get; init; }
-
     /// <summary>Requests answered with a 2xx status.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Requests that failed (every attempt counts: a retried request that then succeeds counts once here and once in <see cref="Requests"/>).</summary>
     public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
-    private long _requests;
-    private long _failedRequests;
-
-    protected internal override BatchingOptions? Batching => new(BatchSize, BatchBytes, FlushInterval);
-
     protected internal override void Validate(string property)
     {
-        HttpRequests.CheckEndpoint(Endpoint, property);
+        base.Validate(property);
         if (!Enum.IsDefined(Format)) throw new ArgumentOutOfRangeException(property + "." + nameof(Format), Format, $"{property}.Format is not a NetworkFormat.");
         if (Format == NetworkFormat.ClickHouse && string.IsNullOrWhiteSpace(Table))
             throw new ArgumentException($"{property}.Table must name the ClickHouse table rows go into (Format = ClickHouse).", property + "." + nameof(Table));
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(property + "." + nameof(BatchSize), BatchSize, $"{property}.BatchSize must be at least 1.");
-        if (BatchBytes < 1024) throw new ArgumentOutOfRangeException(property + "." + nameof(BatchBytes), BatchBytes, $"{property}.BatchBytes must be at least 1 KiB.");
-        HttpRequests.CheckHeaders(Headers, property);
     }
 
     protected internal override void Open(WriterContext context)
@@ -141,25 +95,23 @@ public sealed class AsyncNetworkWriter : LogWriter
             NetworkFormat.ClickHouse => "application/json",
             _ => "application/x-ndjson",
         };
-        _client = HttpRequests.CreateClient(Handler, ServerCertificateValidation);
+        base.Open(context);
     }
 
-    protected internal override bool ConfirmsDelivery => true;
-
     /// <summary>
-    /// Posts the batch in requests of at most <see cref="BatchSize"/> records and <see cref="BatchBytes"/> bytes, confirming
-    /// each as it is answered: a retry after a failure resumes at the first request not yet answered, so none is sent twice.
+    /// Posts the batch in requests of at most <see cref="HttpBatchWriter.BatchSize"/> records and
+    /// <see cref="HttpBatchWriter.BatchBytes"/> bytes, confirming each as it is answered: a retry after a failure resumes at
+    /// the first request not yet answered, so none is sent twice.
     /// </summary>
     protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
-        _progress.Start(batch);
-        while (_progress.Next(batch, BatchSize, BatchBytes, out var body, out int records))
+        Progress.Start(batch);
+        while (Progress.Next(batch, BatchSize, BatchBytes, out var body, out int records))
         {
-            using var request = HttpRequests.Post(_uri!, body, _contentType, Headers, Gzip, ref _gzip);
             HttpResponseMessage response;
             try
             {
-                response = await _client!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                response = await PostAsync(_uri!, body, _contentType, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception)
             {
@@ -175,25 +127,14 @@ public sealed class AsyncNetworkWriter : LogWriter
                     if (failure.IsTransient) throw failure;
                     // refused for good: these records are lost, the batch's other requests still go
                     Context!.Failed(records, failure);
-                    _progress.Settled(records);
+                    Progress.Settled(records);
                     continue;
                 }
                 Interlocked.Increment(ref _requests);
             }
             Context!.Delivered(records);
-            _progress.Settled(records);
+            Progress.Settled(records);
         }
-    }
-
-    private RequestProgress _progress;
-
-    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask; // every write is a request answered
-
-    public override ValueTask DisposeAsync()
-    {
-        _client?.Dispose();
-        _client = null;
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>The formatter a format implies: JSON lines, CLEF for Seq.</summary>
