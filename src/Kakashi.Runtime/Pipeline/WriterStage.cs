@@ -157,7 +157,7 @@ internal sealed class WriterStage
     {
         bool wrote = false;
         // a spool backlog first, oldest records first; one that cannot be replayed now takes what is queued, in order
-        while (SpoolHasEntries && !Impaired && Wait2(ReplayOldestAsync())) wrote = true;
+        while (SpoolHasEntries && !Impaired && Replayed(ReplayOldestAsync())) wrote = true;
         if (SpoolHasEntries) MoveQueueToSpool();
         while (Pop() is { } batch)
         {
@@ -187,7 +187,7 @@ internal sealed class WriterStage
             if (!task.IsCompletedSuccessfully) task.AsTask().GetAwaiter().GetResult();
         }
 
-        static bool Wait2(ValueTask<bool> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+        static bool Replayed(ValueTask<bool> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
     }
 
     public BreakerState State
