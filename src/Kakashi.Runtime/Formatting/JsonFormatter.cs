@@ -45,7 +45,7 @@ public sealed class JsonFormatter : LogFormatter
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_scratch;
 
-    private TemplateJson?[] _templates = new TemplateJson?[64];
+    private readonly TemplateCache<TemplateJson> _templates = new();
 
     /// <summary>The field set. Default <see cref="JsonFieldSet.Kakashi"/>.</summary>
     public JsonFieldSet Fields { get; init; } = JsonFieldSet.Kakashi;
@@ -551,41 +551,12 @@ public sealed class JsonFormatter : LogFormatter
     /// <summary>The template's JSON pieces for this formatter, made once (per template id; a template of another registry
     /// with the same id replaces the entry).</summary>
     private TemplateJson Template(LogTemplate template)
-    {
-        var cache = _templates;
-        int id = template.Id;
-        if ((uint)id < (uint)cache.Length && cache[id] is { } entry && ReferenceEquals(entry.Source, template)) return entry;
-        return Build(template);
-    }
-
-    private TemplateJson Build(LogTemplate template)
-    {
-        var entry = new TemplateJson(template, Fields == JsonFieldSet.Clef);
-        int id = template.Id;
-        if (id < 0 || id > 1 << 20) return entry; // not cached: an id no registry hands out
-        while (true)
-        {
-            var cache = _templates;
-            var next = cache;
-            if (id >= cache.Length)
-            {
-                next = new TemplateJson?[Math.Max(cache.Length * 2, id + 1)];
-                Array.Copy(cache, next, cache.Length);
-            }
-            else
-            {
-                next = (TemplateJson?[])cache.Clone();
-            }
-            next[id] = entry;
-            if (ReferenceEquals(Interlocked.CompareExchange(ref _templates, next, cache), cache)) return entry;
-        }
-    }
+        => _templates.Get(template, static (t, clef) => new TemplateJson(t, clef), Fields == JsonFieldSet.Clef);
 
     private sealed class TemplateJson
     {
         public TemplateJson(LogTemplate template, bool clef)
         {
-            Source = template;
             Message = JsonEscaping.EncodeString(template.Message);
             EventName = string.IsNullOrEmpty(template.EventName) ? null : JsonEscaping.EncodeString(template.EventName);
             var args = template.Args;
@@ -622,7 +593,6 @@ public sealed class JsonFormatter : LogFormatter
 
         private readonly byte[]?[] _argNamesUtf8;
 
-        public LogTemplate Source { get; }
         public byte[] Message { get; }
         public byte[]? EventName { get; }
         public byte[]?[] ArgNames { get; }

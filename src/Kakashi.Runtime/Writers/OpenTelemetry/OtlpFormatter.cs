@@ -25,7 +25,7 @@ public sealed class OtlpFormatter : LogFormatter
 
     [ThreadStatic] private static ProtoBuffer? t_record;
 
-    private readonly TemplateCache<Entry> _templates = new(static t => new Entry(t), static e => e.Source);
+    private readonly TemplateCache<Entry> _templates = new();
 
     /// <summary>Adds the message template as the <c>message_template.text</c> attribute (the name Serilog's OTLP sink uses). Default true.</summary>
     public bool IncludeTemplate { get; init; } = true;
@@ -35,7 +35,7 @@ public sealed class OtlpFormatter : LogFormatter
 
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
-        var entry = _templates.Get(record.Template);
+        var entry = _templates.Get(record.Template, static t => new Entry(t));
         var buffer = t_record ??= new ProtoBuffer();
         buffer.Reset();
         // ScopeLogs.scope = InstrumentationScope { name = category }
@@ -206,7 +206,6 @@ public sealed class OtlpFormatter : LogFormatter
 
         public Entry(LogTemplate template)
         {
-            Source = template;
             var names = OtlpValues.ArgNames(template);
             Keys = new byte[]?[names.Length];
             _names = new byte[]?[names.Length];
@@ -243,7 +242,6 @@ public sealed class OtlpFormatter : LogFormatter
             }
         }
 
-        public LogTemplate Source { get; }
         /// <summary>Per argument: the KeyValue's key field (tag, length, name), or null when the argument is not an attribute.</summary>
         public byte[]?[] Keys { get; }
         public byte[] TemplateAttribute { get; }

@@ -17,7 +17,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
     /// <summary>What separates a record's scope from its log record: <c>},"logRecords":[</c> cannot occur inside the escaped category.</summary>
     internal static ReadOnlySpan<byte> RecordsStart => "},\"logRecords\":["u8;
 
-    private readonly TemplateCache<Entry> _templates = new(static t => new Entry(t), static e => e.Source);
+    private readonly TemplateCache<Entry> _templates = new();
 
     /// <summary>Adds the message template as the <c>message_template.text</c> attribute. Default true.</summary>
     public bool IncludeTemplate { get; init; } = true;
@@ -27,7 +27,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
 
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
-        var entry = _templates.Get(record.Template);
+        var entry = _templates.Get(record.Template, static t => new Entry(t));
         output.Write("{\"scope\":{\"name\":"u8);
         output.Write(record.CategoryInfo.JsonUtf8);
         output.Write(RecordsStart);
@@ -207,7 +207,6 @@ public sealed class OtlpJsonFormatter : LogFormatter
 
         public Entry(LogTemplate template)
         {
-            Source = template;
             var names = OtlpValues.ArgNames(template);
             Keys = new byte[]?[names.Length];
             _names = new byte[]?[names.Length];
@@ -228,7 +227,6 @@ public sealed class OtlpJsonFormatter : LogFormatter
             if (OtlpValues.ConstantMessage(template) is { } constant) ConstantMessage = JsonEscaping.EncodeString(constant);
         }
 
-        public LogTemplate Source { get; }
         /// <summary>Per argument: the attribute's name as a quoted JSON string, or null when the argument is not an attribute.</summary>
         public byte[]?[] Keys { get; }
         public byte[] TemplateAttribute { get; }

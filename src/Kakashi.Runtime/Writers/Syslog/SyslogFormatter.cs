@@ -79,7 +79,7 @@ public sealed class SyslogFormatter : LogFormatter
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_scratch;
 
-    private TemplateSyslog?[] _templates = new TemplateSyslog?[64];
+    private readonly TemplateCache<TemplateSyslog> _templates = new();
     private Header? _header;
     internal bool _utf8Bom;
     internal bool _includeException = true;
@@ -426,36 +426,7 @@ public sealed class SyslogFormatter : LogFormatter
         public readonly byte[] SdId = System.Text.Encoding.ASCII.GetBytes(f.StructuredDataId);
     }
 
-    private TemplateSyslog Template(LogTemplate template)
-    {
-        var cache = _templates;
-        int id = template.Id;
-        if ((uint)id < (uint)cache.Length && cache[id] is { } entry && ReferenceEquals(entry.Source, template)) return entry;
-        return Build(template);
-    }
-
-    private TemplateSyslog Build(LogTemplate template)
-    {
-        var entry = new TemplateSyslog(template);
-        int id = template.Id;
-        if (id < 0 || id > 1 << 20) return entry;
-        while (true)
-        {
-            var cache = _templates;
-            TemplateSyslog?[] next;
-            if (id >= cache.Length)
-            {
-                next = new TemplateSyslog?[Math.Max(cache.Length * 2, id + 1)];
-                Array.Copy(cache, next, cache.Length);
-            }
-            else
-            {
-                next = (TemplateSyslog?[])cache.Clone();
-            }
-            next[id] = entry;
-            if (ReferenceEquals(Interlocked.CompareExchange(ref _templates, next, cache), cache)) return entry;
-        }
-    }
+    private TemplateSyslog Template(LogTemplate template) => _templates.Get(template, static t => new TemplateSyslog(t));
 
     /// <summary>A template's syslog pieces: MSGID, parameter names, the holes' formats.</summary>
     private sealed class TemplateSyslog
@@ -464,7 +435,6 @@ public sealed class SyslogFormatter : LogFormatter
 
         public TemplateSyslog(LogTemplate template)
         {
-            Source = template;
             MsgId = !string.IsNullOrEmpty(template.EventName) ? HeaderField(template.EventName, 32)
                 : template.EventId != 0 ? HeaderField(template.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture), 32)
                 : "-"u8.ToArray();
@@ -491,7 +461,6 @@ public sealed class SyslogFormatter : LogFormatter
             }
         }
 
-        public LogTemplate Source { get; }
         public byte[] MsgId { get; }
         public byte[]?[] ParamNames { get; }
         public string?[] Formats { get; }
