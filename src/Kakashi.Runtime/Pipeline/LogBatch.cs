@@ -118,8 +118,9 @@ public sealed class LogBatch
     internal void SetReferences(int count) => Volatile.Write(ref _references, count);
 
     /// <summary>
-    /// Keeps the batch past <see cref="LogWriter.WriteAsync"/> (a writer that sends or confirms later: a broker's delivery
-    /// reports, an HTTP request accumulated over several batches, a spool). Call it inside <c>WriteAsync</c>, and
+    /// Keeps the batch past <see cref="LogWriter.WriteAsync"/> (a writer that sends or confirms after returning, such as a
+    /// buffering file writer; requests gathered over several batches are the stage's job, <see cref="LogWriter.Batching"/>,
+    /// and so is the <see cref="LogWriter.Spool"/>). Call it inside <c>WriteAsync</c>, and
     /// <see cref="Release"/> once per <see cref="Retain"/> when done; until then the batch is not reused. A writer that keeps
     /// batches for long makes the pipeline allocate new ones.
     /// </summary>
