@@ -26,11 +26,13 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
     private readonly Drain _drain;
     private readonly Lock _loggersLock = new();
     private readonly Dictionary<string, KakashiLogger> _loggers = new(StringComparer.Ordinal);
+    // every logger handed out (KakashiLogger<T> instances share a category with the pipeline's own): SetLevels updates each
+    private readonly List<KakashiLogger> _allLoggers = new();
     private readonly EventHandler? _onProcessExit;
     private readonly UnhandledExceptionEventHandler? _onUnhandled;
     private readonly System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
     private readonly CallerContext _capture;
-    private readonly CategoryLevels _levels;
+    private CategoryLevels _levels;
 
     // Read on every logging call: false once shutdown begins.
     private volatile bool _accepting = true;
@@ -124,7 +126,45 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
             _categories.Add(info);
             var logger = new KakashiLogger(this, info, _levels.For(category));
             _loggers.Add(category, logger);
+            _allLoggers.Add(logger);
             return logger;
+        }
+    }
+
+    /// <summary>The category and current minimum level for a <see cref="KakashiLogger{T}"/>, which is then kept up to date by <see cref="SetLevels"/>.</summary>
+    internal (LogCategory Category, LogLevel Level) Attach(KakashiLogger logger, string category)
+    {
+        lock (_loggersLock)
+        {
+            var shared = CreateLogger(category);
+            _allLoggers.Add(logger);
+            return (shared.CategoryInfo, shared.MinLevel);
+        }
+    }
+
+    /// <summary>
+    /// Changes the minimum levels while the pipeline runs (a configuration reload): every logger's level check sees the new
+    /// level at its next call; no record is lost or reordered. <see cref="AsyncPipelineConfig.MinLevel"/> and
+    /// <see cref="AsyncPipelineConfig.CategoryLevels"/> are updated to the new values.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A level is not a <see cref="LogLevel"/> from Trace to None.</exception>
+    public void SetLevels(LogLevel minLevel, IDictionary<string, LogLevel>? categoryLevels = null)
+    {
+        var rules = new Dictionary<string, LogLevel>(categoryLevels ?? new Dictionary<string, LogLevel>(), StringComparer.Ordinal);
+        if (minLevel is < LogLevel.Trace or > LogLevel.None) throw new ArgumentOutOfRangeException(nameof(minLevel), minLevel, "MinLevel must be a LogLevel from Trace to None.");
+        foreach (var pair in rules)
+        {
+            ArgumentNullException.ThrowIfNull(pair.Key, nameof(categoryLevels));
+            if (pair.Value is < LogLevel.Trace or > LogLevel.None)
+                throw new ArgumentOutOfRangeException(nameof(categoryLevels), pair.Value, $"CategoryLevels[\"{pair.Key}\"] must be a LogLevel from Trace to None.");
+        }
+        lock (_loggersLock)
+        {
+            var levels = new CategoryLevels(minLevel, rules);
+            _levels = levels;
+            _config.MinLevel = minLevel;
+            _config.CategoryLevels = rules;
+            foreach (var logger in _allLoggers) Volatile.Write(ref logger._minLevel, (int)levels.For(logger.Category));
         }
     }
 
