@@ -109,8 +109,9 @@ public static class KakashiConfiguration
         }
         catch (ArgumentException e) when (e.ParamName is { Length: > 0 } property)
         {
-            throw new KakashiConfigurationException(sectionPath + ":" + property.Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal).Replace('.', ':'),
-                e.Message, e);
+            string key = sectionPath + ":" + property.Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal).Replace('.', ':');
+            string message = e.Message.Replace($" (Parameter '{property}')", "", StringComparison.Ordinal).ReplaceLineEndings(" ");
+            throw new KakashiConfigurationException(key, message, e);
         }
     }
 
