@@ -8,11 +8,12 @@ using Kakashi.Benchmarks.Infrastructure;
 using Kakashi.Benchmarks.Latency;
 using Kakashi.Benchmarks.Peers;
 using Kakashi.Benchmarks.Throughput;
+using Kakashi.Benchmarks.Web;
 
 namespace Kakashi.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project benchmarks/Kakashi.Benchmarks -- &lt;latency|throughput|bdn|all&gt; [options]
+/// dotnet run -c Release --project benchmarks/Kakashi.Benchmarks -- &lt;latency|throughput|backpressure|network|web|bdn|all&gt; [options]
 /// Prints the machine and markdown tables (progress goes to stderr, the report to stdout).
 /// </summary>
 public static class Program
@@ -26,6 +27,8 @@ public static class Program
                        each run cold (PERF.md: JIT included) and warm (after --warm records, flushed, and a pause)
           backpressure Kakashi only: caller latency, drops and blocked time with a small ring kept full by a slow
                        writer, for each DropStrategy, 1 and 2 producers
+          web          samples/Kakashi.WebApi under wrk, one server per logger variant (kakashi, console, serilog, zlogger):
+                       requests/s, p50/p90/p99, server CPU per request, records written; charts into docs/images
           bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
           all          latency, throughput, backpressure, then bdn
 
@@ -37,6 +40,7 @@ public static class Program
           --quiet-wait 120                            seconds to wait for other processes to leave the CPUs idle before each child (0: off)
         latency
           --bursts 500  --warmup 200000  --pause-ms 2  --disabled-calls 5000000
+          --charts DIR (also write latency-percentiles.png there: the per-call percentile series, one line per peer)
         throughput
           --records 2000000  --warm 1000000 (records logged and flushed before the timed ones in the warm runs; 0: cold runs only)
         backpressure
@@ -44,6 +48,10 @@ public static class Program
           --buffer 65536  --writer-mbps 10  --bp-warmup 50000  --bp-calls 200000 (per thread)
           --stage-limit 65536 (writer stage bytes; 0: the pipeline default, 4 MiB)
           --offered 200000 (calls/s over all producers, about twice what the writer takes; 0: back to back)
+        web
+          --variants console,kakashi,serilog,zlogger  --runs 3  --duration 10 (s)  --warm-seconds 5  --connections 32
+          --threads 2 (wrk's)  --path /orders/42?customer=acme  --wrk wrk  --quiet-wait 60
+          --charts DIR (default: the repository's docs/images; none: no chart)
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 
@@ -59,7 +67,7 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
@@ -73,6 +81,16 @@ public static class Program
                 Kakashi.Benchmarks.Network.NetworkHarness.Run(new Cli(rest, known), networkReport);
                 Console.WriteLine(networkReport.ToString());
                 return 0;
+            }
+            case "web":
+            {
+                var webReport = new StringBuilder();
+                webReport.AppendLine($"`web {string.Join(' ', args.Skip(1))}`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+                webReport.AppendLine();
+                webReport.AppendLine(Machine.Describe());
+                int webExit = WebHarness.Run(new Cli(rest, known), webReport);
+                Console.WriteLine(webReport.ToString());
+                return webExit;
             }
             case "latency":
             case "throughput":

@@ -38,6 +38,8 @@ public sealed class LatencyResult
     public long OtherLines { get; set; }
     public string? FirstOtherLine { get; set; }
     public string? Counters { get; set; }
+    /// <summary>Per-call ns at <see cref="Charts.PercentilePoints"/> (the percentile chart's series).</summary>
+    public double[]? Percentiles { get; set; }
 }
 
 /// <summary>
@@ -51,7 +53,7 @@ public static class LatencyHarness
     public const int BurstSize = 1000;
     public const int GroupSize = 20;
 
-    public static readonly string[] Options = ["peers", "threads", "runs", "bursts", "warmup", "pause-ms", "disabled-calls", "peer", "dir", "quiet-wait"];
+    public static readonly string[] Options = ["peers", "threads", "runs", "bursts", "warmup", "pause-ms", "disabled-calls", "peer", "dir", "quiet-wait", "charts"];
 
     // ------------------------------------------------------------------ parent
 
@@ -66,6 +68,7 @@ public static class LatencyHarness
         int warmup = cli.GetInt("warmup", 200_000);
         int pauseMs = cli.GetInt("pause-ms", 2);
         int disabledCalls = cli.GetInt("disabled-calls", 5_000_000);
+        string? charts = Charts.Folder(cli.Get("charts"), defaultToRepo: false);
 
         using var temp = new TempFolder("latency");
         var results = new List<LatencyResult>();
@@ -166,11 +169,43 @@ public static class LatencyHarness
             foreach (var c in counters) report.AppendLine(c);
             report.AppendLine();
         }
+        if (results.Any(r => r.Percentiles is not null)) AppendPercentiles(report, results, peers, threadCounts, runs, charts);
         report.AppendLine(quietWait > 0
             ? $"Shared machine: before each child the parent waited for the CPUs to be < {Quiet.BusyThreshold:P0} busy (up to {quietWait} s): {Quiet.Waited - quietWaited0} child(ren) had to wait, {Quiet.StartedUnderLoad - quietLoaded0} started under load anyway."
             : "Shared machine: no quiet check (--quiet-wait 0).");
         report.AppendLine();
         AppendProblems(report, problems);
+    }
+
+    /// <summary>The per-call percentile series (median of runs) as a table and, with --charts, as latency-percentiles.png.</summary>
+    private static void AppendPercentiles(StringBuilder report, List<LatencyResult> results, string[] peers, int[] threadCounts, int runs, string? charts)
+    {
+        var points = Charts.PercentilePoints;
+        var panels = new List<(int Threads, IReadOnlyList<(string Peer, double[] Ns)> Lines)>();
+        report.AppendLine("### Percentiles of the per-call times (ns, median of runs)");
+        report.AppendLine();
+        report.AppendLine("| peer | threads | " + string.Join(" | ", points.Select(p => "p" + p.ToString(CultureInfo.InvariantCulture))) + " |");
+        report.AppendLine("| --- | ---: | " + string.Join(" | ", points.Select(_ => "---:")) + " |");
+        foreach (int threads in threadCounts)
+        {
+            var lines = new List<(string Peer, double[] Ns)>();
+            foreach (var peer in peers)
+            {
+                var rs = results.Where(r => r.Peer == peer && r.Threads == threads && r.Percentiles is { } ps && ps.Length == points.Length).ToList();
+                if (rs.Count == 0) continue;
+                var ns = points.Select((_, i) => Stats.Median(rs.Select(r => r.Percentiles![i]))).ToArray();
+                lines.Add((peer, ns));
+                report.AppendLine($"| {peer} | {threads} | " + string.Join(" | ", ns.Select(v => Stats.F(v))) + " |");
+            }
+            if (lines.Count > 0) panels.Add((threads, lines));
+        }
+        report.AppendLine();
+        if (charts is null || panels.Count == 0) return;
+        string file = Path.Combine(charts, "latency-percentiles.png");
+        Charts.LatencyPercentiles(file, panels, $"{BurstSize:N0}-call bursts ~2 ms apart, Stopwatch pair per call, {runs} run(s); {Environment.ProcessorCount} cores");
+        Console.Error.WriteLine($"chart: {file}");
+        report.AppendLine($"Chart: `{Path.GetFileName(file)}` in {charts}.");
+        report.AppendLine();
     }
 
     internal static void AppendProblems(StringBuilder report, List<string> problems)
@@ -323,6 +358,7 @@ public static class LatencyHarness
             OtherLines = check.OtherLines,
             FirstOtherLine = check.FirstOtherLine,
             Counters = peer.Counters,
+            Percentiles = Charts.PercentilePoints.Select(p => Stats.Percentile(all, p)).ToArray(),
         });
         return 0;
     }
