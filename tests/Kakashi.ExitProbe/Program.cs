@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 //        Kakashi.ExitProbe decode <capture> <manifest> <output> [template]
 //        Kakashi.ExitProbe console [sync]: the development preset to the real console (colored on a terminal only)
 //        Kakashi.ExitProbe spool <folder> <dead url> <records>: spools every record, prints "spooled", waits to be killed
+//        Kakashi.ExitProbe meter <log path> <pipeline name>: logs 100 records every 50 ms (the Kakashi meter's counters move),
+//          prints "ready" once the first ones are written, stops when its standard input closes (at most 120 s), prints "logged N"
 //   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
 //   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
 //   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
@@ -44,6 +46,7 @@ if (args[0] == "spool")
     Thread.Sleep(Timeout.Infinite);
     return 0;
 }
+if (args[0] == "meter") return Metered.Run(args[1], args[2]);
 string path = args[0];
 string how = args.Length > 2 ? args[2] : "return";
 if (how == "clock") Console.WriteLine(Kakashi.Clock.KakashiClock.Source);
@@ -74,6 +77,44 @@ for (int i = 0; i < records; i++) logger.Record(i);
 // no Dispose, no FlushAllAsync: ProcessExit must drain and flush
 if (how == "exit") Environment.Exit(3);
 return 0;
+
+/// <summary>A process the Kakashi meter can be watched in (dotnet-counters, tests/Kakashi.Tools.Tests).</summary>
+internal static class Metered
+{
+    public static int Run(string path, string name)
+    {
+        var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Name = name,
+            Formatter = new TextFormatter("{Message}{NewLine}"),
+            FlushInterval = TimeSpan.FromMilliseconds(100),
+            Writers = [new AsyncFileWriter(path)],
+        });
+        var logger = pipeline.CreateLogger("Probe");
+        using var stop = new ManualResetEventSlim();
+        var stdin = new Thread(() =>
+        {
+            Console.In.ReadToEnd();
+            stop.Set();
+        }) { IsBackground = true };
+        stdin.Start();
+        int logged = 0;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (!stop.IsSet && started.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            for (int i = 0; i < 100; i++) logger.Record(logged++);
+            if (logged == 100)
+            {
+                pipeline.FlushAllAsync().GetAwaiter().GetResult();
+                Console.WriteLine("ready");
+            }
+            stop.Wait(50);
+        }
+        pipeline.Dispose();
+        Console.WriteLine($"logged {logged}");
+        return 0;
+    }
+}
 
 internal static partial class ProbeLog
 {
