@@ -51,7 +51,8 @@ public static class Program
         web
           --variants console,kakashi,serilog,zlogger  --runs 3  --duration 10 (s)  --warm-seconds 5  --connections 32
           --threads 2 (wrk's)  --path /orders/42?customer=acme  --wrk wrk  --quiet-wait 60
-          --charts DIR (default: the repository's docs/images; none: no chart)
+          --charts DIR (default: the repository's docs/images; none: no chart)  --chart-name web-throughput-latency
+          --raw FILE (the runs' results as JSON)
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 

@@ -27,13 +27,14 @@ public static class LoggerVariants
                 break;
             case "serilog":
                 // Serilog replaces the logger factory: its own minimum levels mirror appsettings.json's Logging:LogLevel.
-                // The async sink blocks when its queue is full (its default drops), so every record is written.
+                // The async sink blocks when its queue is full (its default drops), and the file rolls at its size limit
+                // (its default, 1 GB a file, otherwise discards what comes after), so every record is written.
                 string serilogPath = Path.Combine(options.LogDirectory, "serilog-.json");
                 builder.Services.AddSerilog(serilog => serilog
                     .MinimumLevel.Information()
                     .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                     .Enrich.FromLogContext()
-                    .WriteTo.Async(a => a.File(new CompactJsonFormatter(), serilogPath, rollingInterval: Serilog.RollingInterval.Day, buffered: true),
+                    .WriteTo.Async(a => a.File(new CompactJsonFormatter(), serilogPath, rollingInterval: Serilog.RollingInterval.Day, rollOnFileSizeLimit: true, buffered: true),
                         blockWhenFull: true));
                 break;
             case "zlogger":

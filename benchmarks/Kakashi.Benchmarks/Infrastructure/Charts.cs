@@ -42,8 +42,11 @@ public static class Charts
         return null;
     }
 
-    /// <summary>Two panels: requests per second per variant, and p50/p99 latency per variant (bars, values on top).</summary>
-    public static void WebChart(string file, IReadOnlyList<(string Label, double RequestsPerSecond, double P50Ms, double P99Ms)> rows, string caption)
+    /// <summary>
+    /// Two panels: requests per second per variant, and p50/p99 latency per variant (bars: medians, values on top; dots:
+    /// each run's value, so the spread between runs shows).
+    /// </summary>
+    public static void WebChart(string file, IReadOnlyList<(string Label, double RequestsPerSecond, double P50Ms, double P99Ms, double[] RunRequestsPerSecond, double[] RunP99Ms)> rows, string caption)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);
@@ -60,6 +63,7 @@ public static class Charts
             Label = r.RequestsPerSecond.ToString("N0", CultureInfo.InvariantCulture),
         }).ToArray();
         throughput.Add.Bars(bars);
+        for (int i = 0; i < rows.Count; i++) RunDots(throughput, i, rows[i].RunRequestsPerSecond);
         throughput.Axes.Bottom.TickGenerator = new NumericManual(positions, labels);
         throughput.Axes.Margins(bottom: 0, top: 0.15);
         throughput.Title("Requests per second (higher is better)");
@@ -73,6 +77,7 @@ public static class Charts
             latencyBars.Add(new Bar { Position = i + 0.2, Value = rows[i].P99Ms, Size = 0.38, FillColor = ColorOf(rows[i].Label), Label = rows[i].P99Ms.ToString("0.00", CultureInfo.InvariantCulture) });
         }
         latency.Add.Bars(latencyBars);
+        for (int i = 0; i < rows.Count; i++) RunDots(latency, i + 0.2, rows[i].RunP99Ms);
         latency.Axes.Bottom.TickGenerator = new NumericManual(positions, labels);
         latency.Axes.Margins(bottom: 0, top: 0.15);
         latency.Title("Latency p50 (light) and p99 (dark), ms (lower is better)");
@@ -80,6 +85,15 @@ public static class Charts
         latency.XLabel("wrk --latency percentiles", 11);
 
         multiplot.SavePng(file, 1500, 600);
+    }
+
+    private static void RunDots(Plot plot, double x, double[] values)
+    {
+        if (values.Length == 0) return;
+        var xs = values.Select((_, k) => x + (k - (values.Length - 1) / 2.0) * 0.05).ToArray();
+        var dots = plot.Add.Scatter(xs, values, Colors.Black);
+        dots.LineWidth = 0;
+        dots.MarkerSize = 5;
     }
 
     /// <summary>Percentile points of the latency chart (x axis: "nines", -log10(1 - p)).</summary>
@@ -119,14 +133,14 @@ public static class Charts
                 {
                     double v = m * Math.Pow(10, decade);
                     double y = Math.Log10(v);
-                    if (y < Math.Floor(lo) || y > Math.Ceiling(hi)) continue;
+                    if (y < lo - 0.2 || y > hi + 0.2) continue;
                     yTicks.AddMajor(y, Format(v));
                 }
             }
             plot.Axes.Left.TickGenerator = yTicks;
-            plot.Axes.SetLimitsY(Math.Floor(lo * 2) / 2, Math.Ceiling(hi * 2) / 2 + 0.1);
+            plot.Axes.SetLimitsY(lo - 0.15, hi + 0.15);
             plot.Title($"{panels[k].Threads} producer thread{(panels[k].Threads > 1 ? "s" : "")}: ns per call (lower is better)");
-            plot.YLabel("ns per call (log scale)");
+            plot.YLabel("time per call (log scale)");
             plot.XLabel(k == 0 ? caption : "percentile", 11);
             plot.ShowLegend(Alignment.UpperLeft);
         }

@@ -56,11 +56,14 @@ public sealed class WebResult
 /// </summary>
 public static class WebHarness
 {
-    public static readonly string[] Options = ["variants", "duration", "connections", "threads", "runs", "warm-seconds", "quiet-wait", "charts", "wrk", "path"];
+    public static readonly string[] Options = ["variants", "duration", "connections", "threads", "runs", "warm-seconds", "quiet-wait", "charts", "chart-name", "wrk", "path", "raw"];
 
     public static readonly string[] Variants = ["console", "kakashi", "serilog", "zlogger"];
 
     public const string Baseline = "console";
+
+    // NaN (no quiet check) must survive the trip
+    private static readonly System.Text.Json.JsonSerializerOptions s_rawJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Every record of the endpoint names this category once on its line (JSON field or the console's header line).</summary>
     public const string RecordMarker = "Kakashi.WebApi.OrderService";
@@ -117,13 +120,15 @@ public static class WebHarness
             }
         }
 
-        Report(report, results, problems, variants, duration, warmSeconds, connections, threads, runs, path, wrkVersion, quietWait);
+        if (cli.Get("raw") is { } raw) File.WriteAllText(raw, System.Text.Json.JsonSerializer.Serialize(results, s_rawJson));
+        Report(report, results, problems, variants, duration, warmSeconds, connections, threads, runs, path, wrkVersion, quietWait, ServerSettings(sample));
         if (charts is not null && results.Count > 0)
         {
             var rows = variants.Select(v => Summary.Of(v, results.Where(r => r.Variant == v).ToList())).Where(s => s.Runs > 0).ToList();
-            string file = Path.Combine(charts, "web-throughput-latency.png");
-            Charts.WebChart(file, rows.Select(r => (Label(r.Variant), r.RequestsPerSecond, r.P50Ms, r.P99Ms)).ToList(),
-                $"samples/Kakashi.WebApi under wrk -c {connections} -t {threads} -d {duration}s, median of {runs} runs ({Environment.ProcessorCount} cores shared by wrk and the server)");
+            string file = Path.Combine(charts, cli.Get("chart-name", "web-throughput-latency") + ".png");
+            Charts.WebChart(file, rows.Select(r => (Label(r.Variant), r.RequestsPerSecond, r.P50Ms, r.P99Ms,
+                    results.Where(x => x.Variant == r.Variant).Select(x => x.RequestsPerSecond).ToArray(), results.Where(x => x.Variant == r.Variant).Select(x => x.P99Ms).ToArray())).ToList(),
+                $"GET {path}, wrk -c {connections} -t {threads} -d {duration}s; bars: median of {runs} runs, dots: each run; {Environment.ProcessorCount} cores shared by wrk and the server");
             Console.Error.WriteLine($"chart: {file}");
             report.AppendLine($"Chart: `{Path.GetFileName(file)}` in {charts}.");
             report.AppendLine();
@@ -147,7 +152,7 @@ public static class WebHarness
         {
             double M(Func<WebResult, double> f) => Stats.Median(rs.Select(f));
             string records = rs.Count == 0 ? "" : rs.All(r => r.Records == r.Logged)
-                ? "all " + string.Join("/", rs.Select(r => r.Records.ToString("N0", CultureInfo.InvariantCulture)))
+                ? $"all ({Stats.Median(rs.Select(r => (double)r.Records)) / 1e6:0.00} M a run)"
                 : "**" + string.Join("/", rs.Select(r => $"{r.Records.ToString("N0", CultureInfo.InvariantCulture)} of {r.Logged.ToString("N0", CultureInfo.InvariantCulture)}")) + "**";
             return new Summary(variant, rs.Count, M(r => r.RequestsPerSecond), M(r => r.P50Ms), M(r => r.P90Ms), M(r => r.P99Ms), M(r => r.ServerCpuUsPerRequest),
                 M(r => r.WrkCpuUsPerRequest), M(r => r.Records == 0 ? double.NaN : (double)r.LogBytes / r.Records), M(r => r.PeakRssMb), M(r => r.StopMs), records);
@@ -155,35 +160,54 @@ public static class WebHarness
     }
 
     private static void Report(StringBuilder report, List<WebResult> results, List<string> problems, string[] variants, int duration, int warmSeconds, int connections,
-        int threads, int runs, string path, string wrkVersion, int quietWait)
+        int threads, int runs, string path, string wrkVersion, int quietWait, string server)
     {
         var rows = variants.Select(v => Summary.Of(v, results.Where(r => r.Variant == v).ToList())).ToList();
-        var baseline = rows.FirstOrDefault(r => r.Variant == Baseline && r.Runs > 0);
+        // Paired ratios: the machine's speed moves by tens of percent between minutes, more than a logger changes it, so
+        // each run's value is divided by the console logger's of the same run (measured within the same minute or so),
+        // and the median of those ratios is reported.
+        string Paired(string variant, Func<WebResult, double> metric)
+        {
+            var ratios = new List<double>();
+            foreach (var r in results.Where(r => r.Variant == variant))
+            {
+                var b = results.FirstOrDefault(x => x.Variant == Baseline && x.Run == r.Run);
+                if (b is not null && metric(b) > 0) ratios.Add(metric(r) / metric(b));
+            }
+            return ratios.Count == 0 ? "n/a" : Stats.Median(ratios).ToString("0.00", CultureInfo.InvariantCulture);
+        }
         report.AppendLine("## ASP.NET Core service under load (samples/Kakashi.WebApi, wrk)");
         report.AppendLine();
         report.AppendLine($"`wrk --latency -d {duration}s -c {connections} -t {threads} --timeout 5s http://127.0.0.1:<port>{path}` after a {warmSeconds} s warm-up with the same load; " +
-                          $"{wrkVersion}; one server process per variant and run, variants alternating (the first one rotating), {runs} run(s), medians. " +
+                          $"{wrkVersion}; the server: {server}; one server process per variant and run, variants alternating (the first one rotating), {runs} run(s), medians. " +
                           $"Each request logs a [LoggerMessage] call and a LogInformation(template, args) call (and one [LoggerMessage] call per leg with legs=N) inside the request's scopes. " +
                           $"wrk and the server share the {Environment.ProcessorCount} cores: nothing is pinned, so a logger's background work competes with both. " +
-                          "`vs console`: variant / console of the same runs (requests/s: above 1.00 is faster; latency and CPU: below 1.00 is better). " +
-                          "`server CPU/req`: the server's user+system CPU time over the measured run divided by its requests (/proc). " +
+                          "`vs console`: the median over runs of variant / console **of the same run** (paired: the machine's speed drifts between runs more than a logger moves it); " +
+                          "requests/s above 1.00 is faster, latency and CPU below 1.00 is better. " +
+                          "`server CPU/req`: the server's user+system CPU time over the measured run divided by its requests (/proc; it includes the thread pool's spinning while wrk holds a core). " +
                           "`records`: the endpoint's records found in the log files after the graceful stop against those the server logged (warm-up included).");
         report.AppendLine();
-        report.AppendLine("| logger | req/s | vs console | p50 ms | p90 ms | p99 ms | p99 vs console | server CPU µs/req | CPU vs console | wrk CPU µs/req | bytes/record | peak RSS MB | stop ms | records |");
-        report.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        report.AppendLine("| logger | req/s | vs console | p50 ms | p90 ms | p99 ms | p50 vs console | p99 vs console | server CPU µs/req | CPU vs console | wrk CPU µs/req | bytes/record | peak RSS MB | stop ms | records |");
+        report.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in rows)
         {
-            if (r.Runs == 0) { report.AppendLine($"| {Label(r.Variant)} | failed | | | | | | | | | | | | |"); continue; }
-            report.AppendLine($"| {Label(r.Variant)} | {r.RequestsPerSecond:N0} | {Ratio(r.RequestsPerSecond, baseline?.RequestsPerSecond)} | {r.P50Ms:0.00} | {r.P90Ms:0.00} | {r.P99Ms:0.00} | " +
-                              $"{Ratio(r.P99Ms, baseline?.P99Ms)} | {r.ServerCpuUs:0} | {Ratio(r.ServerCpuUs, baseline?.ServerCpuUs)} | {r.WrkCpuUs:0} | {r.BytesPerRecord:0} | {r.PeakRssMb:0} | {r.StopMs:0} | {r.Records} |");
+            if (r.Runs == 0) { report.AppendLine($"| {Label(r.Variant)} | failed | | | | | | | | | | | | | |"); continue; }
+            report.AppendLine($"| {Label(r.Variant)} | {r.RequestsPerSecond:N0} | {Paired(r.Variant, x => x.RequestsPerSecond)} | {r.P50Ms:0.00} | {r.P90Ms:0.00} | {r.P99Ms:0.00} | " +
+                              $"{Paired(r.Variant, x => x.P50Ms)} | {Paired(r.Variant, x => x.P99Ms)} | {r.ServerCpuUs:0} | {Paired(r.Variant, x => x.ServerCpuUsPerRequest)} | {r.WrkCpuUs:0} | " +
+                              $"{r.BytesPerRecord:0} | {r.PeakRssMb:0} | {r.StopMs:0} | {r.Records} |");
         }
         report.AppendLine();
-        report.AppendLine("Per run (req/s; p99 ms):");
+        report.AppendLine("Per run (req/s, in brackets / console of the run; p99 ms):");
         report.AppendLine();
         foreach (var v in variants)
         {
             var rs = results.Where(r => r.Variant == v).OrderBy(r => r.Run).ToList();
-            report.AppendLine($"- {Label(v)}: " + string.Join(", ", rs.Select(r => $"run {r.Run} {r.RequestsPerSecond:N0}; {r.P99Ms:0.00}")));
+            report.AppendLine($"- {Label(v)}: " + string.Join(", ", rs.Select(r =>
+            {
+                var b = results.FirstOrDefault(x => x.Variant == Baseline && x.Run == r.Run);
+                string ratio = b is null || b.RequestsPerSecond == 0 ? "" : $" ({(r.RequestsPerSecond / b.RequestsPerSecond).ToString("0.00", CultureInfo.InvariantCulture)})";
+                return $"run {r.Run} {r.RequestsPerSecond:N0}{ratio}; {r.P99Ms:0.00}";
+            })));
         }
         report.AppendLine();
         report.AppendLine(quietWait > 0
@@ -191,6 +215,24 @@ public static class WebHarness
             : "Shared machine: no quiet check (--quiet-wait 0).");
         report.AppendLine();
         Latency.LatencyHarness.AppendProblems(report, problems);
+    }
+
+    /// <summary>The sample's build and GC settings, from its runtimeconfig.json (the harness's own are in the machine table).</summary>
+    private static string ServerSettings(string sample)
+    {
+        string config = Path.ChangeExtension(sample, ".runtimeconfig.json");
+        string build = sample.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "**not a Release build**";
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+            var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+            bool Flag(string name) => properties.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.True;
+            return $"samples/Kakashi.WebApi {build}, {(Flag("System.GC.Server") ? "server" : "workstation")} GC{(Flag("System.GC.Concurrent") ? " (concurrent)" : "")}";
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            return $"samples/Kakashi.WebApi {build}";
+        }
     }
 
     private static string Ratio(double value, double? baseline)
