@@ -52,7 +52,7 @@ public static class Program
           --variants console,kakashi,serilog,zlogger  --runs 3  --duration 10 (s)  --warm-seconds 5  --connections 32
           --threads 2 (wrk's)  --path /orders/42?customer=acme  --wrk wrk  --quiet-wait 60
           --charts DIR (default: the repository's docs/images; none: no chart)  --chart-name web-throughput-latency
-          --raw FILE (the runs' results as JSON)
+          --raw FILE (the runs' results as JSON)  --from-raw FILE (no measurement: the report and chart from such a file)
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 

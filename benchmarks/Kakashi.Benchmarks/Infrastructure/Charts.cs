@@ -46,7 +46,7 @@ public static class Charts
     /// Two panels: requests per second per variant, and p50/p99 latency per variant (bars: medians, values on top; dots:
     /// each run's value, so the spread between runs shows).
     /// </summary>
-    public static void WebChart(string file, IReadOnlyList<(string Label, double RequestsPerSecond, double P50Ms, double P99Ms, double[] RunRequestsPerSecond, double[] RunP99Ms)> rows, string caption)
+    public static void WebChart(string file, IReadOnlyList<(string Label, double RequestsPerSecond, double P50Ms, double P99Ms, double[] RunRequestsPerSecond, double[] RunP99Ms)> rows, string caption, string note)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);
@@ -82,7 +82,7 @@ public static class Charts
         latency.Axes.Margins(bottom: 0, top: 0.15);
         latency.Title("Latency p50 (light) and p99 (dark), ms (lower is better)");
         latency.YLabel("ms");
-        latency.XLabel("wrk --latency percentiles", 11);
+        latency.XLabel("wrk --latency percentiles; " + note, 11);
 
         multiplot.SavePng(file, 1500, 600);
     }

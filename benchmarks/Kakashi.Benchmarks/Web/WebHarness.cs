@@ -56,7 +56,7 @@ public sealed class WebResult
 /// </summary>
 public static class WebHarness
 {
-    public static readonly string[] Options = ["variants", "duration", "connections", "threads", "runs", "warm-seconds", "quiet-wait", "charts", "chart-name", "wrk", "path", "raw"];
+    public static readonly string[] Options = ["variants", "duration", "connections", "threads", "runs", "warm-seconds", "quiet-wait", "charts", "chart-name", "wrk", "path", "raw", "from-raw"];
 
     public static readonly string[] Variants = ["console", "kakashi", "serilog", "zlogger"];
 
@@ -97,7 +97,15 @@ public static class WebHarness
         var results = new List<WebResult>();
         var problems = new List<string>();
         using var temp = new TempFolder("web");
-        for (int run = 0; run < runs; run++)
+        if (cli.Get("from-raw") is { } from)
+        {
+            // the report and chart again from an earlier run's --raw file (the same options must be given: they are not in it)
+            results = System.Text.Json.JsonSerializer.Deserialize<List<WebResult>>(File.ReadAllText(from), s_rawJson) ?? [];
+            runs = results.Count == 0 ? 0 : results.Max(r => r.Run);
+            report.AppendLine($"(Report and chart regenerated from {Path.GetFileName(from)}, written by an earlier run of this mode.)");
+            report.AppendLine();
+        }
+        for (int run = 0; run < runs && cli.Get("from-raw") is null; run++)
         {
             // A B C D, then B C D A, ...: no variant always goes first (a warm page cache, a quieter minute)
             for (int k = 0; k < variants.Length; k++)
@@ -120,7 +128,7 @@ public static class WebHarness
             }
         }
 
-        if (cli.Get("raw") is { } raw) File.WriteAllText(raw, System.Text.Json.JsonSerializer.Serialize(results, s_rawJson));
+        if (cli.Get("raw") is { } raw && cli.Get("from-raw") is null) File.WriteAllText(raw, System.Text.Json.JsonSerializer.Serialize(results, s_rawJson));
         Report(report, results, problems, variants, duration, warmSeconds, connections, threads, runs, path, wrkVersion, quietWait, ServerSettings(sample));
         if (charts is not null && results.Count > 0)
         {
@@ -128,7 +136,8 @@ public static class WebHarness
             string file = Path.Combine(charts, cli.Get("chart-name", "web-throughput-latency") + ".png");
             Charts.WebChart(file, rows.Select(r => (Label(r.Variant), r.RequestsPerSecond, r.P50Ms, r.P99Ms,
                     results.Where(x => x.Variant == r.Variant).Select(x => x.RequestsPerSecond).ToArray(), results.Where(x => x.Variant == r.Variant).Select(x => x.P99Ms).ToArray())).ToList(),
-                $"GET {path}, wrk -c {connections} -t {threads} -d {duration}s; bars: median of {runs} runs, dots: each run; {Environment.ProcessorCount} cores shared by wrk and the server");
+                $"GET {path}, wrk -c {connections} -t {threads} -d {duration}s, {Environment.ProcessorCount} cores shared by wrk and the server",
+                $"bars: median of {runs} runs, dots: each run");
             Console.Error.WriteLine($"chart: {file}");
             report.AppendLine($"Chart: `{Path.GetFileName(file)}` in {charts}.");
             report.AppendLine();
