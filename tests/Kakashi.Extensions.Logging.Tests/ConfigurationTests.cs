@@ -24,14 +24,8 @@ public sealed class ConfigurationTests : IDisposable
         return configuration.GetSection("Kakashi");
     }
 
-    private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
-
-    [Fact]
-    public void Every_option_binds_from_appsettings_json()
-    {
-        string log = Escape(Path.Combine(_dir, "app.json"));
-        string spool = Escape(Path.Combine(_dir, "spool"));
-        var config = KakashiConfiguration.Load(Section($$"""
+    /// <summary>appsettings.json with every option (SchemaTests validates it against docs/appsettings.schema.json).</summary>
+    internal static string SampleJson(string log, string spool) => $$"""
         {
           "Kakashi": {
             "Name": "orders",
@@ -69,7 +63,16 @@ public sealed class ConfigurationTests : IDisposable
             ]
           }
         }
-        """));
+        """;
+
+    private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
+
+    [Fact]
+    public void Every_option_binds_from_appsettings_json()
+    {
+        string log = Escape(Path.Combine(_dir, "app.json"));
+        string spool = Escape(Path.Combine(_dir, "spool"));
+        var config = KakashiConfiguration.Load(Section(SampleJson(log, spool)));
         Assert.Equal("orders", config.Name);
         Assert.Equal(LogLevel.Debug, config.MinLevel);
         Assert.Equal(LogLevel.Warning, config.CategoryLevels["Microsoft"]);
