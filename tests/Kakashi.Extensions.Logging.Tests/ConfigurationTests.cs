@@ -300,6 +300,30 @@ public sealed class ConfigurationTests : IDisposable
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task A_bad_level_in_a_reload_is_reported_and_the_levels_in_force_stay()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kakashi:MinLevel"] = "Warning", ["Kakashi:Writers:0:Type"] = "Memory" });
+        builder.Services.AddKakashi();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var pipeline = host.Services.GetRequiredService<AsyncPipeline>();
+        var logger = pipeline.CreateLogger("Reloaded");
+        var root = (IConfigurationRoot)builder.Configuration;
+        root["Kakashi:MinLevel"] = "Loud";
+        root.Reload();
+        Assert.Equal(LogLevel.Warning, logger.MinLevel);
+        Assert.Equal(1, pipeline.GetMetrics().LoggingErrors);
+        root["Kakashi:MinLevel"] = "Error";
+        root.Reload();
+        Assert.Equal(LogLevel.Error, logger.MinLevel);
+        root["Kakashi:MinLevel"] = null;
+        root.Reload();
+        Assert.Equal(LogLevel.Information, logger.MinLevel); // no longer configured: the preset's (production)
+        await host.StopAsync();
+    }
+
     private static long ParseAfter(string line, string prefix)
     {
         int start = line.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length;
