@@ -24,14 +24,8 @@ public sealed class ConfigurationTests : IDisposable
         return configuration.GetSection("Kakashi");
     }
 
-    private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
-
-    [Fact]
-    public void Every_option_binds_from_appsettings_json()
-    {
-        string log = Escape(Path.Combine(_dir, "app.json"));
-        string spool = Escape(Path.Combine(_dir, "spool"));
-        var config = KakashiConfiguration.Load(Section($$"""
+    /// <summary>appsettings.json with every option (SchemaTests validates it against docs/appsettings.schema.json).</summary>
+    internal static string SampleJson(string log, string spool) => $$"""
         {
           "Kakashi": {
             "Name": "orders",
@@ -69,7 +63,16 @@ public sealed class ConfigurationTests : IDisposable
             ]
           }
         }
-        """));
+        """;
+
+    private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
+
+    [Fact]
+    public void Every_option_binds_from_appsettings_json()
+    {
+        string log = Escape(Path.Combine(_dir, "app.json"));
+        string spool = Escape(Path.Combine(_dir, "spool"));
+        var config = KakashiConfiguration.Load(Section(SampleJson(log, spool)));
         Assert.Equal("orders", config.Name);
         Assert.Equal(LogLevel.Debug, config.MinLevel);
         Assert.Equal(LogLevel.Warning, config.CategoryLevels["Microsoft"]);
@@ -294,6 +297,30 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(0, metrics.LogsDropped);
         Assert.Equal(0, metrics.LogsLost);
         Assert.Equal(0, memory.Evicted);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_bad_level_in_a_reload_is_reported_and_the_levels_in_force_stay()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kakashi:MinLevel"] = "Warning", ["Kakashi:Writers:0:Type"] = "Memory" });
+        builder.Services.AddKakashi();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var pipeline = host.Services.GetRequiredService<AsyncPipeline>();
+        var logger = pipeline.CreateLogger("Reloaded");
+        var root = (IConfigurationRoot)builder.Configuration;
+        root["Kakashi:MinLevel"] = "Loud";
+        root.Reload();
+        Assert.Equal(LogLevel.Warning, logger.MinLevel);
+        Assert.Equal(1, pipeline.GetMetrics().LoggingErrors);
+        root["Kakashi:MinLevel"] = "Error";
+        root.Reload();
+        Assert.Equal(LogLevel.Error, logger.MinLevel);
+        root["Kakashi:MinLevel"] = null;
+        root.Reload();
+        Assert.Equal(LogLevel.Information, logger.MinLevel); // no longer configured: the preset's (production)
         await host.StopAsync();
     }
 

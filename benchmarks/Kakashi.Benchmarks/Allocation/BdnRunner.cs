@@ -21,7 +21,7 @@ public static class BdnRunner
 
         using var artifacts = new TempFolder("bdn-artifacts");
         var config = DefaultConfig.Instance.WithArtifactsPath(artifacts.Path);
-        var summaries = BenchmarkSwitcher.FromTypes([typeof(EnabledCallBenchmarks), typeof(DisabledCallBenchmarks), typeof(FormattingBenchmarks)])
+        var summaries = BenchmarkSwitcher.FromTypes([typeof(EnabledCallBenchmarks), typeof(DisabledCallBenchmarks), typeof(FormattingBenchmarks), typeof(ILoggerBenchmarks)])
             .Run(args.ToArray(), config).ToList();
 
         report.AppendLine("## Caller cost and allocation (BenchmarkDotNet)");

@@ -60,6 +60,30 @@ public static class KakashiConfiguration
         ["Application"] = "Kakashi.ApplicationEnricher",
     };
 
+    internal static IReadOnlyDictionary<string, string> WriterAliases => s_writers;
+
+    internal static IReadOnlyDictionary<string, string> FormatterAliases => s_formatters;
+
+    internal static IReadOnlyDictionary<string, string> EnricherAliases => s_enrichers;
+
+    /// <summary>The properties of <paramref name="type"/> configuration can set (what the schema lists).</summary>
+    internal static IEnumerable<PropertyInfo> Bindable([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type)
+        => Settable(type).Where(p => !IsHiddenFromConfiguration(p.PropertyType));
+
+    private static bool IsHiddenFromConfiguration(Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        return typeof(Delegate).IsAssignableFrom(target) || target == typeof(TimeProvider) || typeof(System.Net.Http.HttpMessageHandler).IsAssignableFrom(target)
+            || typeof(System.Security.Cryptography.X509Certificates.X509Certificate).IsAssignableFrom(target);
+    }
+
+    internal static (Type Key, Type Value)? DictionaryTypes(Type type) => Dictionary(type);
+
+    internal static Type? ListElementType(Type type) => ListElement(type);
+
+    /// <summary>A class configuration builds from its keys (options objects such as RetryOptions, DiskSpool).</summary>
+    internal static bool IsBindableObject(Type type) => type.IsClass && !type.IsAbstract && !IsHiddenFromConfiguration(type) && type.GetConstructors().Length > 0;
+
     /// <summary>Keys of the section that are not <see cref="AsyncPipelineConfig"/> properties: the preset, and whether <c>ILogger</c> scopes are recorded.</summary>
     private static readonly HashSet<string> s_hostKeys = new(StringComparer.OrdinalIgnoreCase) { "Preset", "IncludeScopes" };
 
@@ -137,7 +161,10 @@ public static class KakashiConfiguration
     }
 
     private static IEnumerable<PropertyInfo> Settable([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type)
-        => type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true } || IsCollection(p.PropertyType));
+        => type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true } || IsMutableList(p.PropertyType));
+
+    // a list property without a setter is filled in place (IList); read-only views (IReadOnlyList) are results, not options
+    private static bool IsMutableList(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() is var d && (d == typeof(IList<>) || d == typeof(List<>));
 
     private static PropertyInfo? FindProperty([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, string name)
     {
@@ -147,8 +174,6 @@ public static class KakashiConfiguration
         }
         return null;
     }
-
-    private static bool IsCollection(Type type) => Dictionary(type) is not null || ListElement(type) is not null;
 
     [RequiresUnreferencedCode("Binds options by reflection.")]
     private static void Assign(object target, PropertyInfo property, IConfigurationSection section)
@@ -217,7 +242,7 @@ public static class KakashiConfiguration
         if (typeof(LogFormatter).IsAssignableFrom(target)) return Create(section, s_formatters, typeof(LogFormatter), "formatter");
         if (typeof(LogWriter).IsAssignableFrom(target)) return Create(section, s_writers, typeof(LogWriter), "writer");
         if (typeof(ILogEnricher).IsAssignableFrom(target)) return Create(section, s_enrichers, typeof(ILogEnricher), "enricher");
-        if (typeof(Delegate).IsAssignableFrom(target) || target == typeof(TimeProvider) || target.IsAbstract || target.IsInterface)
+        if (IsHiddenFromConfiguration(target) || target.IsAbstract || target.IsInterface)
             throw new KakashiConfigurationException(section.Path, $"a {target.Name} cannot be set from configuration; set it in code (the configure callback of AddKakashi).");
         return Construct(target, section, single: section.Value);
     }
@@ -251,7 +276,7 @@ public static class KakashiConfiguration
     }
 
     [RequiresUnreferencedCode("Finds types by name.")]
-    private static Type? FindType(string name)
+    internal static Type? FindType(string name)
     {
         var type = Type.GetType(name, throwOnError: false, ignoreCase: true);
         if (type is not null) return type;
@@ -374,8 +399,10 @@ public static class KakashiConfiguration
         if (target == typeof(string)) return text;
         if (target.IsEnum)
         {
-            if (Enum.TryParse(target, text, ignoreCase: true, out var parsed) && !char.IsDigit(text.Trim()[0]) && Enum.IsDefined(target, parsed!)) return parsed;
-            throw new KakashiConfigurationException(key, $"'{text}' is not a {target.Name}: use one of {string.Join(", ", Enum.GetNames(target))}.");
+            bool flags = target.IsDefined(typeof(FlagsAttribute));
+            if (text.Trim().Length > 0 && !char.IsAsciiDigit(text.Trim()[0]) && !text.Trim().StartsWith('-')
+                && Enum.TryParse(target, text, ignoreCase: true, out var parsed) && (flags || Enum.IsDefined(target, parsed!))) return parsed;
+            throw new KakashiConfigurationException(key, $"'{text}' is not a {target.Name}: use {(flags ? "one or more of" : "one of")} {string.Join(", ", Enum.GetNames(target))}{(flags ? ", separated by commas" : "")}.");
         }
         var culture = CultureInfo.InvariantCulture;
         bool ok;

@@ -83,6 +83,7 @@ internal sealed class KakashiHostedService(AsyncPipeline pipeline, KakashiSetup 
     /// </summary>
     internal void Apply(KakashiLevels value)
     {
+        if (value.Error is { } error) pipeline.OnLoggingError(error); // reported on the error channel; the levels in force stay
         if (!value.Configured) return;
         lock (_lock)
         {
@@ -133,6 +134,9 @@ internal sealed class KakashiLevels
 
     public Dictionary<string, LogLevel>? CategoryLevels { get; set; }
 
+    /// <summary>Why the configuration's levels could not be read (a bad value in a reloaded file), else null.</summary>
+    public KakashiConfigurationException? Error { get; set; }
+
     internal sealed class FromConfiguration(IServiceProvider services) : IConfigureOptions<KakashiLevels>
     {
         public void Configure(KakashiLevels options)
@@ -143,9 +147,10 @@ internal sealed class KakashiLevels
                 (options.MinLevel, options.CategoryLevels) = KakashiConfiguration.Levels(configuration);
                 options.Configured = true;
             }
-            catch (KakashiConfigurationException)
+            catch (KakashiConfigurationException e)
             {
                 options.Configured = false; // a bad level in a reloaded file: the levels in force stay (the start refused it already)
+                options.Error = e;
             }
         }
     }

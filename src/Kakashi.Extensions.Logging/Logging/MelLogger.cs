@@ -86,6 +86,58 @@ internal sealed class MelLogger(KakashiLogger logger) : ILogger
         span.Clear(); // the scratch must not keep a caller's objects alive
     }
 
+    /// <summary>
+    /// A struct list (<c>[LoggerMessage]</c>'s LogValues or generated struct): its values are copied from its fields by
+    /// <see cref="StructState{TState}"/>, unboxed; a state that does not map is read through its indexer.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "StructState is used only where dynamic code is supported (it checks)")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "the state's fields are those the logging call itself uses")]
+    internal void WriteStruct<TList>(LogLevel level, EventId eventId, ref TList state, Exception? exception, Func<TList, Exception?, string> formatter)
+        where TList : struct, IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        if (StructState<TList>.Unsupported)
+        {
+            WriteList(level, eventId, ref state, exception, formatter);
+            return;
+        }
+        int count = state.Count;
+        string? format = null;
+        if (count > 0)
+        {
+            var last = state[count - 1];
+            if (string.Equals(last.Key, OriginalFormat, StringComparison.Ordinal)) format = last.Value as string;
+        }
+        if (format is null)
+        {
+            WriteList(level, eventId, ref state, exception, formatter);
+            return;
+        }
+        var variant = RuntimeTemplates.Find(format)?.FindTyped(eventId.Id, eventId.Name, typeof(TList), exception is not null);
+        var layout = StructState<TList>.Current;
+        if (variant is null || layout is null)
+        {
+            layout = StructState<TList>.Get(state, count - 1); // boxes the state once, on a miss
+            if (layout is null)
+            {
+                WriteList(level, eventId, ref state, exception, formatter);
+                return;
+            }
+            var names = new string[count - 1];
+            for (int i = 0; i < names.Length; i++) names[i] = state[i].Key ?? "";
+            variant = RuntimeTemplates.AddTyped(format, eventId, names, layout.Types, typeof(TList), exception is not null);
+            if (variant.IsOverflow)
+            {
+                WriteOverflow(level, formatter(state, exception));
+                return;
+            }
+        }
+        var writer = Logger.BeginRecord(variant.Template, level, layout.Size(ref state));
+        if (!writer.IsActive) return;
+        layout.Write(ref state, ref writer);
+        if (exception is not null) writer.WriteException(exception);
+        writer.Commit();
+    }
+
     /// <summary>A state that is not a list (a string, an object): its text is the message.</summary>
     internal void WriteText<TState>(LogLevel level, EventId eventId, ref TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
@@ -145,7 +197,10 @@ internal static class StateWriter<TState>
     {
         if (typeof(IReadOnlyList<KeyValuePair<string, object?>>).IsAssignableFrom(typeof(TState)))
         {
-            var method = typeof(MelLogger).GetMethod(nameof(MelLogger.WriteList), BindingFlags.Instance | BindingFlags.NonPublic)!.MakeGenericMethod(typeof(TState));
+            // MEL's own FormattedLogValues holds its values boxed already: its indexer is the cheapest read
+            bool fields = typeof(TState).IsValueType && typeof(TState).FullName != "Microsoft.Extensions.Logging.FormattedLogValues"
+                && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported;
+            var method = typeof(MelLogger).GetMethod(fields ? nameof(MelLogger.WriteStruct) : nameof(MelLogger.WriteList), BindingFlags.Instance | BindingFlags.NonPublic)!.MakeGenericMethod(typeof(TState));
             return method.CreateDelegate<WriteState>();
         }
         return static (MelLogger logger, LogLevel level, EventId eventId, ref TState state, Exception? exception, Func<TState, Exception?, string> formatter)

@@ -84,18 +84,44 @@ internal static class RuntimeTemplates
         }
     }
 
+    /// <summary>
+    /// The variant of <paramref name="format"/> for a struct state whose values are read from its fields
+    /// (<see cref="StructState{TState}"/>): keyed by the state type, whose field types are the values' types.
+    /// </summary>
+    public static Variant AddTyped(string format, EventId eventId, ReadOnlySpan<string> names, Type[] types, Type stateType, bool hasException)
+    {
+        lock (s_lock)
+        {
+            var family = Find(format);
+            if (family?.FindTyped(eventId.Id, eventId.Name, stateType, hasException) is { } existing) return existing;
+            if (s_count >= Capacity)
+            {
+                Interlocked.Increment(ref s_overflows);
+                return Overflow;
+            }
+            var variant = Build(format, literal: false, eventId, names, types, hasException, stateType);
+            TemplateRegistry.Shared.Register(variant.Template);
+            s_count++;
+            family = family is null ? new Family(format, [variant]) : family.With(variant);
+            s_byText[format] = family;
+            Volatile.Write(ref s_byReference[RuntimeHelpers.GetHashCode(format) & (TableSize - 1)], family);
+            return variant;
+        }
+    }
+
     private static Variant Build(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, ReadOnlySpan<object?> values, bool hasException)
     {
-        int count = values.Length;
-        var types = new Type?[count];
+        var types = new Type?[values.Length];
+        for (int i = 0; i < types.Length; i++) types[i] = values[i]?.GetType();
+        return Build(format, literal, eventId, names, types, hasException, stateType: null);
+    }
+
+    private static Variant Build(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, Type?[] types, bool hasException, Type? stateType)
+    {
+        int count = types.Length;
         var args = new List<TemplateArg>(count + 1);
         var encoders = new EnumEncoder?[count];
-        for (int i = 0; i < count; i++)
-        {
-            var type = values[i]?.GetType();
-            types[i] = type;
-            args.Add(ValueEncoding.ArgFor(names[i], type, out encoders[i]));
-        }
+        for (int i = 0; i < count; i++) args.Add(ValueEncoding.ArgFor(names[i], types[i], out encoders[i]));
         if (hasException) args.Add(new TemplateArg("Exception", ArgType.Exception));
         var segments = literal ? [TemplateSegment.Literal(format)] : Segments(format, count);
         var template = new LogTemplate("ILogger", null, eventId.Id, eventId.Name ?? "", format, segments, [.. args]);
@@ -104,7 +130,7 @@ internal static class RuntimeTemplates
         {
             if (!segment.IsLiteral && holeFormats[segment.ArgIndex] is null) holeFormats[segment.ArgIndex] = segment.Format;
         }
-        return new Variant(template, types, eventId.Id, eventId.Name, hasException, encoders: encoders, holeFormats: holeFormats);
+        return new Variant(template, types, eventId.Id, eventId.Name, hasException, encoders: encoders, holeFormats: holeFormats) { StateType = stateType };
     }
 
     /// <summary>
@@ -161,7 +187,18 @@ internal static class RuntimeTemplates
         {
             foreach (var variant in Variants)
             {
-                if (variant.Matches(eventId, eventName, values, hasException)) return variant;
+                if (variant.StateType is null && variant.Matches(eventId, eventName, values, hasException)) return variant;
+            }
+            return null;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Variant? FindTyped(int eventId, string? eventName, Type stateType, bool hasException)
+        {
+            foreach (var variant in Variants)
+            {
+                if (variant.StateType == stateType && variant.EventId == eventId && variant.HasException == hasException
+                    && (ReferenceEquals(eventName, variant.EventName) || string.Equals(eventName, variant.EventName, StringComparison.Ordinal))) return variant;
             }
             return null;
         }
@@ -206,6 +243,9 @@ internal static class RuntimeTemplates
         public bool HasException { get; }
 
         public bool IsOverflow { get; }
+
+        /// <summary>For a variant whose values are read from a struct state's fields: the state type; else null.</summary>
+        public Type? StateType { get; init; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Matches(int eventId, string? eventName, ReadOnlySpan<object?> values, bool hasException)
