@@ -115,6 +115,38 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_host_adds_scopes_and_the_activity_ids_to_ILogger_records()
+    {
+        string path = Path.Combine(_dir, "activity.json");
+        var builder = Builder(new()
+        {
+            ["Kakashi:Writers:0:Type"] = "File",
+            ["Kakashi:Writers:0:Path"] = path,
+            ["Kakashi:Writers:0:Formatter"] = "Json",
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddKakashi();
+        string traceId, spanId;
+        using (var host = builder.Build())
+        {
+            await host.StartAsync();
+            var logger = host.Services.GetRequiredService<ILogger<HostingTests>>();
+            using var activity = new System.Diagnostics.Activity("request").Start();
+            traceId = activity.TraceId.ToHexString();
+            spanId = activity.SpanId.ToHexString();
+            using (logger.BeginScope(new Dictionary<string, object?> { ["CorrelationId"] = "c-1" }))
+                logger.LogInformation("In a request {N}", 1);
+            activity.Stop();
+            await host.StopAsync();
+        }
+        var record = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.GetProperty("Message").GetString() == "In a request 1");
+        var properties = record.GetProperty("Properties");
+        Assert.Equal("c-1", properties.GetProperty("CorrelationId").GetString());
+        Assert.Equal(traceId, properties.GetProperty("TraceId").GetString());
+        Assert.Equal(spanId, properties.GetProperty("SpanId").GetString());
+    }
+
+    [Fact]
     public async Task LoggerFactory_Create_works_outside_a_host()
     {
         var memory = new InMemoryWriter();

@@ -58,6 +58,8 @@ internal sealed class KakashiSetup
         bool scopes = !string.Equals(section?["IncludeScopes"], "false", StringComparison.OrdinalIgnoreCase);
         foreach (var configure in Configure) configure(config);
         if (scopes && !config.Enrichers.Any(e => e is ScopeEnricher)) config.Enrichers.Add(new ScopeEnricher());
+        // what a host's MEL adds to scopes by default (ActivityTrackingOptions TraceId, SpanId): the current activity's ids
+        if (scopes && !config.Enrichers.Any(e => e is ActivityEnricher)) config.Enrichers.Add(new ActivityEnricher());
         return KakashiConfiguration.Build(config, KakashiConfiguration.SectionName);
     }
 }
