@@ -71,6 +71,7 @@ public sealed class AsyncKafkaWriter : LogWriter
         for (int i = 0; i < _levelHeaders.Length; i++) _levelHeaders[i] = new Header("level", System.Text.Encoding.UTF8.GetBytes(((LogLevel)i).ToString()));
     }
 
+    /// <inheritdoc/>
     public override string Name => "kafka";
 
     /// <summary>The brokers to start from (<c>bootstrap.servers</c>).</summary>
@@ -143,6 +144,7 @@ public sealed class AsyncKafkaWriter : LogWriter
 
     internal TimeSpan EffectiveMessageTimeout => MessageTimeout ?? TimeSpan.FromTicks(WriteTimeout.Ticks / 5 * 4);
 
+    /// <inheritdoc/>
     protected internal override bool ConfirmsDelivery => true;
 
     /// <summary>
@@ -154,6 +156,7 @@ public sealed class AsyncKafkaWriter : LogWriter
 
     private static readonly BatchingOptions s_gathering = new(MaxRecords: 10_000, MaxBytes: 4 * 1024 * 1024, MaxDelay: TimeSpan.FromMilliseconds(1));
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers))
@@ -187,6 +190,7 @@ public sealed class AsyncKafkaWriter : LogWriter
         return true;
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         Context = context;
@@ -215,6 +219,7 @@ public sealed class AsyncKafkaWriter : LogWriter
         }
     }
 
+    /// <inheritdoc/>
     protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var producer = Producer();
@@ -464,8 +469,10 @@ public sealed class AsyncKafkaWriter : LogWriter
         if (done) _reports.Set();
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask; // each write waits for its reports
 
+    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         var producer = _producer;

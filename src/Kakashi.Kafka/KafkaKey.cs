@@ -57,6 +57,7 @@ public sealed class KafkaKey
 
     internal byte[] PropertyNameUtf8 { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Kind == KeyKind.Property ? $"Property({PropertyName})" : Kind.ToString();
 }
 

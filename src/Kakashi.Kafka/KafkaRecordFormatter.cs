@@ -46,6 +46,7 @@ public sealed class KafkaRecordFormatter : LogFormatter
 
     internal AsyncKafkaWriter? Owner => _owner;
 
+    /// <inheritdoc/>
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
         ValueFormatter.Format(in record, ref output);

@@ -103,7 +103,7 @@ public readonly ref struct LogRecord
         }
     }
 
-    /// <summary>The enrichers' properties (names, values and kinds); text writes them as logfmt (<see cref="RecordProperties.WriteLogfmt"/>), JSON as typed fields.</summary>
+    /// <summary>The enrichers' properties (names, values and kinds); text writes them as logfmt (<see cref="RecordProperties.WriteLogfmt(ref Utf8Writer)"/>), JSON as typed fields.</summary>
     public RecordProperties Properties => new(_properties);
 
     /// <summary>The category as UTF-8, control characters escaped (what text formats write).</summary>

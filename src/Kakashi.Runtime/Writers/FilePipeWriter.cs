@@ -10,7 +10,7 @@ namespace Kakashi.Writers;
 /// A <see cref="PipeWriter"/> over an <see cref="AppendFile"/>, made for a writer's loop: one contiguous buffer of whole
 /// records, written to the file synchronously, that knows exactly which of its bytes reached the file. A write-out that
 /// fails part way keeps what is left and resumes from there (never writing a byte twice); a record it tore is cut back
-/// from the file when it can be, or completed by the next write-out. <see cref="CompletedRecords"/> says how many records
+/// from the file when it can be, or completed by the next write-out. <see cref="TakeCompletedRecords"/> says how many records
 /// are wholly in the file, so the writer confirms exactly those. The file can be switched at a record boundary
 /// (<see cref="SwitchTo"/>: a roll, a reopen), and a write-out can be bounded by a file size (<see cref="WriteOut(long)"/>):
 /// it then writes only the whole records that fit, so no record is ever split across two files.

@@ -26,9 +26,9 @@ public enum NetworkFormat
 
 /// <summary>
 /// Sends records over HTTP (or HTTPS) in batches: the stage gathers records into requests of at most
-/// <see cref="BatchSize"/> records and <see cref="BatchBytes"/> bytes, or whatever arrived within <see cref="FlushInterval"/>,
+/// <see cref="HttpBatchWriter.BatchSize"/> records and <see cref="HttpBatchWriter.BatchBytes"/> bytes, or whatever arrived within <see cref="HttpBatchWriter.FlushInterval"/>,
 /// and each request is POSTed once the previous one is answered. A 2xx answer confirms the request's records. 408, 429 and
-/// 5xx answers, timeouts and connection errors are retried with exponential backoff and jitter (<see cref="MaxRetries"/>,
+/// 5xx answers, timeouts and connection errors are retried with exponential backoff and jitter (<see cref="HttpBatchWriter.MaxRetries"/>,
 /// <see cref="LogWriter.Retry"/>; a <c>Retry-After</c> header replaces the delay); any other 4xx answer fails the request's
 /// records at once (counted, reported with the status and the start of the answer's body), since sending them again
 /// cannot help. Behind its stage, a down or hung endpoint never slows the callers or the other writers; with a
