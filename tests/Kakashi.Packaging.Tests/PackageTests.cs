@@ -76,8 +76,8 @@ public sealed class PackageTests(PackagesFixture packages)
             var dependencies = Dependencies(id);
             Assert.True(dependencies.TryGetValue("Kakashi", out var kakashi), $"{id} does not depend on Kakashi: {string.Join(", ", dependencies.Keys)}");
             Assert.Equal(packages.Version, kakashi.Version);
-            // NuGet's default for a project reference excludes analyzers: a project referencing only this package would
-            // then lose the [KakashiLog] generator
+            // NuGet's default for a project reference writes exclude="Build,Analyzers": the package would then tell clients
+            // to leave the [KakashiLog] generator out of a project that references only this package
             Assert.DoesNotContain("Analyzers", (kakashi.Exclude ?? "").Split(','), StringComparer.OrdinalIgnoreCase);
         }
         Assert.Contains("Confluent.Kafka", Dependencies("Kakashi.Kafka").Keys);

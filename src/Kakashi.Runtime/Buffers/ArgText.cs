@@ -15,6 +15,7 @@ namespace Kakashi.Buffers;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ArgText
 {
+    /// <summary>The text of <paramref name="value"/> as Microsoft.Extensions.Logging makes it, with the hole's <paramref name="format"/>; null for null. Called by generated code.</summary>
     public static string? Format<T>(T value, string? format)
     {
         object? boxed = value;

@@ -24,14 +24,23 @@ namespace Kakashi.Buffers;
 /// </remarks>
 public static class RecordLayout
 {
+    /// <summary>Offset of <c>Length</c>: the record's size in bytes, header included (int32).</summary>
     public const int LengthOffset = 0;
+    /// <summary>Offset of <c>TemplateId</c>: the id of the record's <see cref="Templates.LogTemplate"/> (int32).</summary>
     public const int TemplateIdOffset = 4;
+    /// <summary>Offset of <c>Timestamp</c>: the raw clock value taken on the calling thread (int64).</summary>
     public const int TimestampOffset = 8;
+    /// <summary>Offset of <c>LoggerId</c>: the category's id (int32).</summary>
     public const int LoggerIdOffset = 16;
+    /// <summary>Offset of <c>ThreadId</c>: the logging thread's managed id (int32).</summary>
     public const int ThreadIdOffset = 20;
+    /// <summary>Offset of <c>Level</c>: the record's <see cref="Microsoft.Extensions.Logging.LogLevel"/> (one byte).</summary>
     public const int LevelOffset = 24;
+    /// <summary>Offset of <c>Flags</c>: the record's <see cref="RecordFlags"/> (one byte).</summary>
     public const int FlagsOffset = 25;
+    /// <summary>Offset of <c>Objects</c>: how many object slots (scope, activity, exception) the record uses (one byte).</summary>
     public const int ObjectsOffset = 26;
+    /// <summary>Offset of <c>Version</c>: the record format version (one byte).</summary>
     public const int VersionOffset = 27;
 
     /// <summary>The record format version this Kakashi writes and reads.</summary>
@@ -65,6 +74,7 @@ public static class RecordLayout
 [System.Flags]
 public enum RecordFlags : byte
 {
+    /// <summary>No flag.</summary>
     None = 0,
     /// <summary>At least one string argument was cut because the record was larger than the buffer can hold.</summary>
     Truncated = 1,

@@ -14,6 +14,10 @@ public readonly struct ClockCalibration : IEquatable<ClockCalibration>
     /// <summary>Bytes of the serialized form.</summary>
     public const int Size = 24;
 
+    /// <summary>A calibration from an anchor pair and a rate.</summary>
+    /// <param name="anchorRaw">A raw clock value.</param>
+    /// <param name="anchorUtcTicks">The UTC time (<see cref="DateTime.Ticks"/>) read with it.</param>
+    /// <param name="utcTicksPerRaw">UTC ticks (100 ns) per raw tick.</param>
     public ClockCalibration(long anchorRaw, long anchorUtcTicks, double utcTicksPerRaw)
     {
         AnchorRaw = anchorRaw;
@@ -30,6 +34,7 @@ public readonly struct ClockCalibration : IEquatable<ClockCalibration>
     /// <summary>UTC ticks (100 ns) per raw tick.</summary>
     public double UtcTicksPerRaw { get; }
 
+    /// <summary>The UTC time (<see cref="DateTime.Ticks"/>) of the raw clock value <paramref name="raw"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long ToUtcTicks(long raw) => AnchorUtcTicks + (long)((raw - AnchorRaw) * UtcTicksPerRaw);
 
@@ -62,15 +67,21 @@ public readonly struct ClockCalibration : IEquatable<ClockCalibration>
         return new ClockCalibration(BinaryPrimitives.ReadInt64LittleEndian(source), BinaryPrimitives.ReadInt64LittleEndian(source[8..]), rate);
     }
 
+    /// <inheritdoc/>
     public bool Equals(ClockCalibration other) => AnchorRaw == other.AnchorRaw && AnchorUtcTicks == other.AnchorUtcTicks && UtcTicksPerRaw.Equals(other.UtcTicksPerRaw);
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is ClockCalibration other && Equals(other);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(AnchorRaw, AnchorUtcTicks, UtcTicksPerRaw);
 
+    /// <summary>True when both calibrations have the same anchor pair and rate.</summary>
     public static bool operator ==(ClockCalibration left, ClockCalibration right) => left.Equals(right);
 
+    /// <summary>True when the calibrations differ in their anchor pair or rate.</summary>
     public static bool operator !=(ClockCalibration left, ClockCalibration right) => !left.Equals(right);
 
+    /// <inheritdoc/>
     public override string ToString() => $"raw {AnchorRaw} = {new DateTime(AnchorUtcTicks, DateTimeKind.Utc):O}, {UtcTicksPerRaw} ticks/raw";
 }

@@ -37,6 +37,7 @@ public sealed class LogScope : IDisposable
     /// <summary>The innermost scope of the current execution context, or null.</summary>
     public static LogScope? Current => s_current.Value;
 
+    /// <summary>The property name the scope adds to records logged inside it.</summary>
     public string Name { get; }
 
     /// <summary>The value's text (invariant culture), made when the scope began.</summary>

@@ -9,6 +9,7 @@ namespace Kakashi;
 public sealed class MachineNameEnricher : IConstantEnricher
 {
     private readonly byte[] _value = Encoding.UTF8.GetBytes(Environment.MachineName);
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties) => properties.Add(WellKnownProperty.MachineName, PropertyKind.String, "MachineName"u8, _value);
 }
 
@@ -18,6 +19,7 @@ public sealed class ProcessEnricher : IConstantEnricher
     private readonly byte[] _id = Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     private readonly byte[] _name = Encoding.UTF8.GetBytes(Process.GetCurrentProcess().ProcessName);
 
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         properties.Add(WellKnownProperty.ProcessId, PropertyKind.Number, "ProcessId"u8, _id);
@@ -31,6 +33,9 @@ public sealed class ApplicationEnricher : IConstantEnricher
     private readonly byte[] _name;
     private readonly byte[] _version;
 
+    /// <summary>Adds the application's name and version.</summary>
+    /// <param name="name">The name; null: the entry assembly's name.</param>
+    /// <param name="version">The version; null: the entry assembly's version.</param>
     public ApplicationEnricher(string? name = null, string? version = null)
     {
         var entry = System.Reflection.Assembly.GetEntryAssembly();
@@ -38,6 +43,7 @@ public sealed class ApplicationEnricher : IConstantEnricher
         _version = Encoding.UTF8.GetBytes(version ?? entry?.GetName().Version?.ToString() ?? "0.0.0");
     }
 
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         properties.Add(WellKnownProperty.Application, PropertyKind.String, "Application"u8, _name);
@@ -50,6 +56,7 @@ public sealed class PropertiesEnricher : IConstantEnricher
 {
     private readonly (byte[] Name, byte[] Value)[] _properties;
 
+    /// <summary>Adds these fixed properties, in this order, to every record.</summary>
     public PropertiesEnricher(params (string Name, string Value)[] properties)
     {
         _properties = new (byte[], byte[])[properties.Length];
@@ -60,8 +67,10 @@ public sealed class PropertiesEnricher : IConstantEnricher
         }
     }
 
+    /// <summary>Adds these fixed properties to every record.</summary>
     public PropertiesEnricher(IReadOnlyDictionary<string, string> properties) : this(ToArray(properties)) { }
 
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         foreach (var (name, value) in _properties) properties.Add(name, value);
@@ -78,6 +87,7 @@ public sealed class PropertiesEnricher : IConstantEnricher
 /// <summary><c>ThreadId</c> and <c>ThreadName</c> of the logging thread (from its ring: nothing is captured per call).</summary>
 public sealed class ThreadEnricher : ILogEnricher
 {
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         properties.Add(WellKnownProperty.ThreadId, "ThreadId"u8, record.ThreadId);
@@ -88,8 +98,10 @@ public sealed class ThreadEnricher : ILogEnricher
 /// <summary>The properties of the <see cref="LogScope"/>s active at the logging call (outermost first).</summary>
 public sealed class ScopeEnricher : ICallerContextEnricher
 {
+    /// <inheritdoc/>
     public CallerContext Captures => CallerContext.Scope;
 
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         var scope = record.Scope;
@@ -108,8 +120,10 @@ public sealed class ScopeEnricher : ICallerContextEnricher
 /// <summary><c>TraceId</c> and <c>SpanId</c> of <see cref="Activity.Current"/> at the logging call.</summary>
 public sealed class ActivityEnricher : ICallerContextEnricher
 {
+    /// <inheritdoc/>
     public CallerContext Captures => CallerContext.Activity;
 
+    /// <inheritdoc/>
     public void Enrich(in LogRecord record, ref PropertyWriter properties)
     {
         var activity = record.Activity;

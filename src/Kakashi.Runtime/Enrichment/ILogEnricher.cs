@@ -11,6 +11,7 @@ namespace Kakashi;
 /// </summary>
 public interface ILogEnricher
 {
+    /// <summary>Adds this enricher's properties to <paramref name="record"/> through <paramref name="properties"/>. Called on the drain thread, once per record: keep it cheap.</summary>
     void Enrich(in LogRecord record, ref PropertyWriter properties);
 }
 
@@ -37,6 +38,7 @@ public interface ICallerContextEnricher : ILogEnricher
 [Flags]
 public enum CallerContext
 {
+    /// <summary>Nothing.</summary>
     None = 0,
     /// <summary>The current <see cref="LogScope"/> chain.</summary>
     Scope = 1,

@@ -134,6 +134,7 @@ public readonly ref struct RecordProperty
     /// <summary>The value, UTF-8, unescaped.</summary>
     public ReadOnlySpan<byte> Value { get; }
 
+    /// <summary>The value's kind: how structured formats (JSON) write it.</summary>
     public PropertyKind Kind { get; }
 
     internal WellKnownProperty Tag { get; }
@@ -149,6 +150,7 @@ public readonly ref struct RecordProperties
     /// <summary>True when the record has no properties.</summary>
     public bool IsEmpty => _data.IsEmpty;
 
+    /// <summary>Enumerates the properties in order.</summary>
     public Enumerator GetEnumerator() => new(_data);
 
     /// <summary>Writes the properties as logfmt (<c>Name=Value Name="a value"</c>): names with spaces, quotes, equals signs
@@ -260,8 +262,10 @@ public readonly ref struct RecordProperties
             _current = default;
         }
 
+        /// <summary>The current property.</summary>
         public readonly RecordProperty Current => _current;
 
+        /// <summary>Moves to the next property; false after the last.</summary>
         public bool MoveNext()
         {
             if (_next + PropertyWriter.EntryHeader > _data.Length) return false;

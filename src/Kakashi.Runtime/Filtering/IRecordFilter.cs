@@ -7,6 +7,7 @@ namespace Kakashi;
 /// </summary>
 public interface IRecordFilter
 {
+    /// <summary>True to write <paramref name="record"/>, false to filter it out. Called on the drain thread, once per record.</summary>
     bool ShouldWrite(in LogRecord record);
 }
 

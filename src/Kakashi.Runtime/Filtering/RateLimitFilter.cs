@@ -25,6 +25,11 @@ public sealed class RateLimitFilter : ISummarizingFilter
     private readonly TimeProvider _time;
     private readonly Dictionary<int, Bucket> _buckets = new();
 
+    /// <summary>A rate limit per <paramref name="key"/>.</summary>
+    /// <param name="permitsPerSecond">Records let through per second (greater than zero).</param>
+    /// <param name="burst">Records let through at once after a quiet period; at least one second's worth.</param>
+    /// <param name="key">What the limit counts by.</param>
+    /// <param name="timeProvider">The clock (tests); null: the system clock.</param>
     public RateLimitFilter(double permitsPerSecond, int burst = 0, FilterKey key = FilterKey.Event, TimeProvider? timeProvider = null)
     {
         if (!(permitsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(permitsPerSecond), permitsPerSecond, "permitsPerSecond must be greater than zero.");
@@ -35,8 +40,10 @@ public sealed class RateLimitFilter : ISummarizingFilter
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <inheritdoc/>
     public string Name => "rate-limit";
 
+    /// <inheritdoc/>
     public bool ShouldWrite(in LogRecord record)
     {
         int key = _key == FilterKey.Event ? record.Template.Id : record.CategoryId;
@@ -57,6 +64,7 @@ public sealed class RateLimitFilter : ISummarizingFilter
         return false;
     }
 
+    /// <inheritdoc/>
     public void CollectSuppressed(Action<string, long> report)
     {
         foreach (var bucket in _buckets.Values)
@@ -83,6 +91,7 @@ public sealed class SamplingFilter : ISummarizingFilter
     private readonly FilterKey _key;
     private readonly Dictionary<int, Counter> _counters = new();
 
+    /// <summary>Keeps the first of every <paramref name="n"/> records per <paramref name="key"/> (<paramref name="n"/> at least 1).</summary>
     public SamplingFilter(int n, FilterKey key = FilterKey.Event)
     {
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "n must be at least 1.");
@@ -90,8 +99,10 @@ public sealed class SamplingFilter : ISummarizingFilter
         _key = key;
     }
 
+    /// <inheritdoc/>
     public string Name => "sampling";
 
+    /// <inheritdoc/>
     public bool ShouldWrite(in LogRecord record)
     {
         int key = _key == FilterKey.Event ? record.Template.Id : record.CategoryId;
@@ -105,6 +116,7 @@ public sealed class SamplingFilter : ISummarizingFilter
         return false;
     }
 
+    /// <inheritdoc/>
     public void CollectSuppressed(Action<string, long> report)
     {
         foreach (var counter in _counters.Values)

@@ -58,6 +58,7 @@ public sealed class JsonFormatter : LogFormatter
     /// CLEF always writes <c>@mt</c> when <see cref="IncludeMessage"/> is false (a CLEF event needs one of them).</summary>
     public bool IncludeTemplate { get; init; } = true;
 
+    /// <inheritdoc/>
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
         var template = Template(record.Template);

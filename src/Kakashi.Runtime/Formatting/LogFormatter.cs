@@ -6,5 +6,6 @@ namespace Kakashi;
 /// </summary>
 public abstract class LogFormatter
 {
+    /// <summary>Writes <paramref name="record"/>, whole, into <paramref name="output"/>. Called on the drain thread: one formatter may serve several writers.</summary>
     public abstract void Format(in LogRecord record, ref Utf8Writer output);
 }

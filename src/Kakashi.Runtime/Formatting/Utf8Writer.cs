@@ -19,6 +19,7 @@ public ref struct Utf8Writer
     private int _pos;
     private long _committed;
 
+    /// <summary>A cursor writing into <paramref name="output"/>; call <see cref="Commit"/> to hand what was written to it.</summary>
     public Utf8Writer(IBufferWriter<byte> output)
     {
         _output = output;
@@ -41,9 +42,11 @@ public ref struct Utf8Writer
         return _span[_pos..];
     }
 
+    /// <summary>Marks <paramref name="count"/> bytes of the span <see cref="GetSpan"/> returned as written.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(int count) => _pos += count;
 
+    /// <summary>Writes <paramref name="bytes"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(scoped ReadOnlySpan<byte> bytes)
     {
@@ -52,6 +55,7 @@ public ref struct Utf8Writer
         _pos += bytes.Length;
     }
 
+    /// <summary>Writes one byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(byte value)
     {

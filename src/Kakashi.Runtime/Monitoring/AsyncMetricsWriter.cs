@@ -39,5 +39,6 @@ public sealed class AsyncMetricsWriter : IRecordObserver
 /// <summary>Sees every record the drain formats, after filters and enrichers, before the formatters (<see cref="AsyncPipelineConfig.Observers"/>). Called on the drain thread: keep it cheap.</summary>
 public interface IRecordObserver
 {
+    /// <summary>Sees <paramref name="record"/>; called on the drain thread, once per record.</summary>
     void Observe(in LogRecord record);
 }

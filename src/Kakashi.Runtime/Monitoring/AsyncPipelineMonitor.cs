@@ -59,6 +59,7 @@ public sealed partial class AsyncPipelineMonitor : IDisposable
         return report;
     }
 
+    /// <summary>Stops the periodic reports.</summary>
     public void Dispose() => _timer.Dispose();
 }
 

@@ -91,6 +91,7 @@ public sealed class AsyncMetrics
 /// </summary>
 public sealed class WriterMetrics
 {
+    /// <summary>The writer's name (<see cref="LogWriter.Name"/>).</summary>
     public string Name { get; init; } = "";
 
     /// <summary>Records that reached this writer's stage, plus records dropped or filtered before it (so the books balance per writer).</summary>
@@ -141,8 +142,10 @@ public sealed class WriterMetrics
     /// <summary>Memory held by the queued batches (their buffers), which is what <see cref="QueueLimit"/> bounds.</summary>
     public long QueueBytes { get; init; }
 
+    /// <summary>The most memory the writer's queued batches may hold (<see cref="LogWriter.QueueLimit"/>).</summary>
     public long QueueLimit { get; init; }
 
+    /// <summary>The state of the writer's circuit breaker.</summary>
     public BreakerState BreakerState { get; init; }
 
     /// <summary>The pipeline's own records (drop reports, buffer warnings, other writers' failures) this writer received; not in the books above.</summary>

@@ -58,8 +58,10 @@ public readonly ref struct LogRecord
     internal LogRecord WithProperties(ReadOnlySpan<byte> properties)
         => new(Template, _category, Level, Timestamp, RawTimestamp, ThreadId, Flags, _payload, _offsets, _objects, ThreadName, properties, _raw);
 
+    /// <summary>The log method's template: message, event id and name, the arguments' names and types.</summary>
     public LogTemplate Template { get; }
 
+    /// <summary>The record's level.</summary>
     public LogLevel Level { get; }
 
     /// <summary>When the record was logged, UTC.</summary>
@@ -68,10 +70,13 @@ public readonly ref struct LogRecord
     /// <summary>The raw clock value taken on the calling thread (0 for a record built by hand).</summary>
     public long RawTimestamp { get; }
 
+    /// <summary>The logging thread's managed thread id.</summary>
     public int ThreadId { get; }
 
+    /// <summary>The record's flags (truncated, captured scope or activity).</summary>
     public RecordFlags Flags { get; }
 
+    /// <summary>The category (logger name) the record was logged under.</summary>
     public string Category => _category.Name;
 
     /// <summary>The category as data.</summary>
@@ -109,8 +114,10 @@ public readonly ref struct LogRecord
     /// <summary>The category as UTF-8, control characters escaped (what text formats write).</summary>
     public ReadOnlySpan<byte> CategoryUtf8 => _category.TextUtf8;
 
+    /// <summary>The event id (<see cref="LogTemplate.EventId"/>).</summary>
     public int EventId => Template.EventId;
 
+    /// <summary>The event name (<see cref="LogTemplate.EventName"/>).</summary>
     public string EventName => Template.EventName;
 
     /// <summary>The exception parameter's value, if the method has one and it is a live exception (not one read back as <see cref="ExceptionInfo"/>).</summary>
@@ -119,6 +126,7 @@ public readonly ref struct LogRecord
     /// <summary>The exception parameter's value as an <see cref="System.Exception"/> or an <see cref="ExceptionInfo"/>; null when there is none.</summary>
     public object? ExceptionObject => Template.ExceptionArg >= 0 ? GetObject(Template.ExceptionArg) : null;
 
+    /// <summary>How many arguments the record carries.</summary>
     public int ArgCount => Template.Args.Length;
 
     /// <summary>The encoded bytes of argument <paramref name="index"/> (decode with its <see cref="ArgCodec"/>).</summary>

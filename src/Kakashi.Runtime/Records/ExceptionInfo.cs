@@ -11,6 +11,12 @@ namespace Kakashi;
 /// </summary>
 public sealed class ExceptionInfo
 {
+    /// <summary>An exception as data.</summary>
+    /// <param name="type">The full type name.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="stackTrace">The stack trace, if it had one.</param>
+    /// <param name="text">What <see cref="Exception.ToString"/> returned.</param>
+    /// <param name="inner">The inner exceptions (an <see cref="AggregateException"/> has several).</param>
     public ExceptionInfo(string type, string message, string? stackTrace, string text, IReadOnlyList<ExceptionInfo>? inner = null)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -26,8 +32,10 @@ public sealed class ExceptionInfo
     /// <summary>The exception's full type name.</summary>
     public string Type { get; }
 
+    /// <summary>The exception's message.</summary>
     public string Message { get; }
 
+    /// <summary>The exception's stack trace; null when it was never thrown.</summary>
     public string? StackTrace { get; }
 
     /// <summary>What <see cref="Exception.ToString"/> returned (or a marker when it threw).</summary>
@@ -110,5 +118,6 @@ public sealed class ExceptionInfo
         return new ExceptionInfo(type, message, stack, text, inner);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Text;
 }

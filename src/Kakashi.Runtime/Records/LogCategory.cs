@@ -8,6 +8,7 @@ namespace Kakashi;
 /// <summary>A record's category as data: the id records carry and the name (what a <see cref="KakashiLogger"/> logs under).</summary>
 public sealed class LogCategory
 {
+    /// <summary>The category <paramref name="name"/> with the id <paramref name="id"/> (not negative).</summary>
     public LogCategory(int id, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -25,6 +26,7 @@ public sealed class LogCategory
     /// <summary>The id in a record's header (<c>LoggerId</c>): unique within one pipeline.</summary>
     public int Id { get; }
 
+    /// <summary>The category name.</summary>
     public string Name { get; }
 
     /// <summary>The name as UTF-8.</summary>
@@ -33,6 +35,7 @@ public sealed class LogCategory
     /// <summary>The name as UTF-8 with control characters escaped, as text formats write it.</summary>
     public byte[] TextUtf8 { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name} #{Id}";
 }
 

@@ -32,6 +32,7 @@ public sealed class LogManifest
 
     private readonly Dictionary<int, string?> _threads = new();
 
+    /// <summary>A manifest of these templates, categories (none when null) and clock calibration.</summary>
     public LogManifest(TemplateRegistry templates, CategoryTable? categories = null, ClockCalibration? clock = null)
     {
         ArgumentNullException.ThrowIfNull(templates);
@@ -40,8 +41,10 @@ public sealed class LogManifest
         Clock = clock;
     }
 
+    /// <summary>The templates records refer to by id.</summary>
     public TemplateRegistry Templates { get; }
 
+    /// <summary>The categories records refer to by id.</summary>
     public CategoryTable Categories { get; }
 
     /// <summary>The clock calibration raw timestamps convert with; null when the manifest has none.</summary>
@@ -50,6 +53,7 @@ public sealed class LogManifest
     /// <summary>Logging threads' names by managed thread id (null for a thread without a name).</summary>
     public IReadOnlyDictionary<int, string?> ThreadNames => _threads;
 
+    /// <summary>Records the name of the logging thread <paramref name="threadId"/>.</summary>
     public void AddThread(int threadId, string? name) => _threads[threadId] = name;
 
     /// <summary>The manifest as bytes: the header, then every template, category, thread and the clock.</summary>
@@ -60,6 +64,7 @@ public sealed class LogManifest
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary>Writes the manifest (see <see cref="ToBytes"/>) into <paramref name="output"/>.</summary>
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -135,6 +140,7 @@ public sealed class LogManifest
         Entry(output, EntryKind.Template, body.WrittenSpan);
     }
 
+    /// <summary>Writes one category entry (appended to a manifest already written).</summary>
     public static void WriteCategory(IBufferWriter<byte> output, LogCategory category)
     {
         var body = new ArrayBufferWriter<byte>(64);
@@ -144,6 +150,7 @@ public sealed class LogManifest
         Entry(output, EntryKind.Category, body.WrittenSpan);
     }
 
+    /// <summary>Writes one thread-name entry (appended to a manifest already written).</summary>
     public static void WriteThread(IBufferWriter<byte> output, int threadId, string? name)
     {
         var body = new ArrayBufferWriter<byte>(64);

@@ -11,6 +11,7 @@ namespace Kakashi;
 /// <summary>What <see cref="RecordDecoder"/> made of a record's bytes.</summary>
 public enum DecodeStatus
 {
+    /// <summary>A whole record, decoded.</summary>
     Ok,
     /// <summary>Shorter than its header, or its payload is shorter than its arguments say.</summary>
     Damaged,
@@ -43,6 +44,7 @@ public sealed class RecordDecoder
     {
     }
 
+    /// <summary>A decoder for records whose templates and categories are these, with timestamps converted by <paramref name="clock"/>.</summary>
     public RecordDecoder(TemplateRegistry templates, CategoryTable categories, ClockCalibration clock)
     {
         ArgumentNullException.ThrowIfNull(templates);

@@ -11,11 +11,15 @@ namespace Kakashi.Templates;
 /// <summary>What kind of value a codec decodes: lets structured formatters (JSON) choose quoting.</summary>
 public enum ArgKind : byte
 {
+    /// <summary>A number: bare in structured output.</summary>
     Number,
+    /// <summary>Text: quoted in structured output.</summary>
     String,
+    /// <summary><c>true</c> or <c>false</c>: bare in structured output.</summary>
     Boolean,
     /// <summary>Formatted text (dates, enums, GUIDs, user types): quoted in structured output.</summary>
     Text,
+    /// <summary>An exception: written after the message, not as a value.</summary>
     Exception,
 }
 
@@ -25,6 +29,7 @@ public enum ArgKind : byte
 /// </summary>
 public abstract class ArgCodec
 {
+    /// <summary>What kind of value this codec decodes.</summary>
     public abstract ArgKind Kind { get; }
 
     /// <summary>Bytes the argument occupies at the start of <paramref name="data"/>.</summary>

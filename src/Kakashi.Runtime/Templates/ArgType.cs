@@ -12,28 +12,51 @@ namespace Kakashi.Templates;
 /// truncated) then UTF-8; <see cref="Nullable"/> adds a presence byte (0 = null) before the value's bytes.</remarks>
 public enum ArgType : byte
 {
+    /// <summary>No value (not a valid argument type).</summary>
     None = 0,
+    /// <summary><see cref="bool"/>: one byte.</summary>
     Boolean = 1,
+    /// <summary><see cref="char"/>: two bytes.</summary>
     Char = 2,
+    /// <summary><see cref="sbyte"/>.</summary>
     SByte = 3,
+    /// <summary><see cref="byte"/>.</summary>
     Byte = 4,
+    /// <summary><see cref="short"/>.</summary>
     Int16 = 5,
+    /// <summary><see cref="ushort"/>.</summary>
     UInt16 = 6,
+    /// <summary><see cref="int"/>.</summary>
     Int32 = 7,
+    /// <summary><see cref="uint"/>.</summary>
     UInt32 = 8,
+    /// <summary><see cref="long"/>.</summary>
     Int64 = 9,
+    /// <summary><see cref="ulong"/>.</summary>
     UInt64 = 10,
+    /// <summary><see cref="System.Int128"/>.</summary>
     Int128 = 11,
+    /// <summary><see cref="System.UInt128"/>.</summary>
     UInt128 = 12,
+    /// <summary><see cref="System.Half"/>.</summary>
     Half = 13,
+    /// <summary><see cref="float"/>.</summary>
     Single = 14,
+    /// <summary><see cref="double"/>.</summary>
     Double = 15,
+    /// <summary><see cref="decimal"/>.</summary>
     Decimal = 16,
+    /// <summary><see cref="System.DateTime"/>.</summary>
     DateTime = 17,
+    /// <summary><see cref="System.DateTimeOffset"/>.</summary>
     DateTimeOffset = 18,
+    /// <summary><see cref="System.TimeSpan"/>.</summary>
     TimeSpan = 19,
+    /// <summary><see cref="System.DateOnly"/>.</summary>
     DateOnly = 20,
+    /// <summary><see cref="System.TimeOnly"/>.</summary>
     TimeOnly = 21,
+    /// <summary><see cref="System.Guid"/>: 16 bytes.</summary>
     Guid = 22,
     /// <summary>An enum: raw bytes of its underlying type; the template carries the underlying type, the name table and the flags bit (<see cref="EnumTable"/>).</summary>
     Enum = 23,
@@ -56,6 +79,7 @@ public static class ArgTypes
     /// <summary>The type without the <see cref="ArgType.Nullable"/> flag.</summary>
     public static ArgType Base(this ArgType type) => type & ~ArgType.Nullable;
 
+    /// <summary>True when the <see cref="ArgType.Nullable"/> flag is set.</summary>
     public static bool IsNullable(this ArgType type) => (type & ArgType.Nullable) != 0;
 
     /// <summary>Bytes of a value of a fixed-size base type (without the presence byte), or -1 for variable-size and table-described types.</summary>

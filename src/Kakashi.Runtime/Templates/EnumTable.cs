@@ -12,6 +12,7 @@ namespace Kakashi.Templates;
 /// </summary>
 public sealed class EnumTable
 {
+    /// <summary>The description of the enum <paramref name="typeName"/>: its integer type, and its names with their values.</summary>
     public EnumTable(string typeName, ArgType underlying, bool isFlags, string[] names, long[] values)
     {
         ArgumentNullException.ThrowIfNull(typeName);
@@ -32,8 +33,10 @@ public sealed class EnumTable
     /// <summary>The integer type its values are stored as.</summary>
     public ArgType Underlying { get; }
 
+    /// <summary>True for a <see cref="FlagsAttribute"/> enum (values render as <c>A, B</c>, like <see cref="Enum.ToString()"/>).</summary>
     public bool IsFlags { get; }
 
+    /// <summary>The names, in the order of <see cref="Values"/>.</summary>
     public string[] Names { get; }
 
     /// <summary>The values, widened to 64 bits (unsigned ones reinterpreted).</summary>

@@ -15,6 +15,7 @@ namespace Kakashi.Templates;
 /// </summary>
 public sealed class LogTemplate
 {
+    /// <summary>A template from its parts (the generator's form; <see cref="Parse"/> builds one from a message).</summary>
     public LogTemplate(string method, LogLevel? level, int eventId, string? eventName, string message, TemplateSegment[] segments, TemplateArg[] args)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -91,8 +92,10 @@ public sealed class LogTemplate
     /// <summary>The attribute's level, or null when the method takes a level parameter.</summary>
     public LogLevel? Level { get; }
 
+    /// <summary>The event id (the attribute's <c>EventId</c>; 0 when it has none).</summary>
     public int EventId { get; }
 
+    /// <summary>The event name (the attribute's <c>EventName</c>, else the method's name).</summary>
     public string EventName { get; }
 
     internal byte[] EventNameUtf8 { get; }
@@ -148,6 +151,7 @@ public sealed class LogTemplate
         return dot < 0 ? method : method.Substring(dot + 1);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Method} #{Id}: {Message}";
 }
 
@@ -231,6 +235,7 @@ public sealed class TemplateArg
     internal readonly bool CanBeNull;
     internal readonly bool IsException;
 
+    /// <summary>The parameter's name (the property name in structured output).</summary>
     public string Name { get; }
     internal byte[] NameUtf8 { get; }
 
@@ -268,6 +273,7 @@ public readonly struct TemplateSegment
     /// <summary>A hole: the argument index in <see cref="LogTemplate.Args"/>, its alignment and format.</summary>
     public static TemplateSegment Hole(string name, int arg, int alignment = 0, string? format = null) => new(null, name, arg, alignment, format);
 
+    /// <summary>True for literal text, false for a hole.</summary>
     public bool IsLiteral => LiteralUtf8 is not null;
 
     /// <summary>The literal's text, or the hole's name as written in the template.</summary>
@@ -275,9 +281,12 @@ public readonly struct TemplateSegment
 
     internal byte[]? LiteralUtf8 { get; }
 
+    /// <summary>The hole's argument index in <see cref="LogTemplate.Args"/>; -1 for a literal.</summary>
     public int ArgIndex { get; }
 
+    /// <summary>The hole's alignment (<c>{Name,-10}</c>): negative pads on the right; 0 for none.</summary>
     public int Alignment { get; }
 
+    /// <summary>The hole's format (<c>{Price:F2}</c>), or null.</summary>
     public string? Format { get; }
 }

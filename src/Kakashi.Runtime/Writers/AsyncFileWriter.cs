@@ -79,6 +79,7 @@ public sealed class AsyncFileWriter : LogWriter
     /// <summary>Smallest accepted <see cref="FileSizeLimitBytes"/>: 1 KiB.</summary>
     public const long MinFileSizeLimit = Kakashi.Shared.ConfigurationLimits.MinFileSizeLimit;
 
+    /// <summary>A writer to the file at <paramref name="path"/> (made absolute; the base name of the rolled files when it rolls).</summary>
     public AsyncFileWriter(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -204,11 +205,13 @@ public sealed class AsyncFileWriter : LogWriter
 
     private long _bytesWrittenClosed;
 
+    /// <inheritdoc/>
     public override string Name => $"file:{Path}";
 
     /// <summary>Records count as written when their bytes are in the file, not when a batch is buffered.</summary>
     protected internal override bool ConfirmsDelivery => true;
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (_flushInterval is { } interval) Limits.CheckDuration(property + "." + nameof(FlushInterval), interval, Limits.MinInterval, Limits.MaxInterval);
@@ -226,6 +229,7 @@ public sealed class AsyncFileWriter : LogWriter
         if (_pipe is not null) throw new ArgumentException($"{property} ({Name}) is already open: a writer belongs to one pipeline.", property);
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         if (_pipe is not null) throw new InvalidOperationException($"The writer for '{Path}' is already open (a writer belongs to one pipeline).");
@@ -279,6 +283,7 @@ public sealed class AsyncFileWriter : LogWriter
         return UseLocalTime ? utc.ToLocalTime() : utc;
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var pipe = _pipe ?? throw new InvalidOperationException("The writer is not open.");
@@ -305,6 +310,7 @@ public sealed class AsyncFileWriter : LogWriter
 
     private int MaxHeld => BatchSize * 4 + LogBatch.DefaultSize;
 
+    /// <inheritdoc/>
     protected internal override ValueTask OnIdleAsync(CancellationToken cancellationToken)
     {
         var pipe = _pipe;
@@ -314,6 +320,7 @@ public sealed class AsyncFileWriter : LogWriter
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var pipe = _pipe;
@@ -550,6 +557,7 @@ public sealed class AsyncFileWriter : LogWriter
         _lastFsync = Stopwatch.GetTimestamp();
     }
 
+    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         var pipe = _pipe;

@@ -41,6 +41,7 @@ public sealed class ConsoleWriter : LogWriter
     private byte[] _out = new byte[64 * 1024];
     private byte[] _err = new byte[4 * 1024];
 
+    /// <summary>A writer to the process's standard output (and standard error from <see cref="StandardErrorFromLevel"/>).</summary>
     public ConsoleWriter()
     {
     }
@@ -69,8 +70,10 @@ public sealed class ConsoleWriter : LogWriter
     /// <summary>Whether records to the standard output are colored (known once the writer is open).</summary>
     public bool ColorsStandardOutput => _colorOut;
 
+    /// <inheritdoc/>
     public override string Name => "console";
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (!Enum.IsDefined(Colors)) throw new ArgumentOutOfRangeException(property + "." + nameof(Colors), Colors, "Unknown ConsoleColorMode.");
@@ -92,6 +95,7 @@ public sealed class ConsoleWriter : LogWriter
         return true;
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         _stdout = _stdoutOverride ?? Console.OpenStandardOutput();
@@ -114,6 +118,7 @@ public sealed class ConsoleWriter : LogWriter
         _ => isTerminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) && Environment.GetEnvironmentVariable("TERM") != "dumb",
     };
 
+    /// <inheritdoc/>
     protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var stdout = _stdout ?? throw new InvalidOperationException("The writer is not open.");
@@ -159,6 +164,7 @@ public sealed class ConsoleWriter : LogWriter
         if (body < record.Length) buffer[length++] = (byte)'\n';
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         _stdout?.Flush();
@@ -166,6 +172,7 @@ public sealed class ConsoleWriter : LogWriter
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public override ValueTask DisposeAsync()
     {
         // the process's standard streams stay open (the application and other loggers still use them)

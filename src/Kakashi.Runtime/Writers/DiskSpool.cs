@@ -33,6 +33,7 @@ public sealed class DiskSpool
     /// <summary>Smallest accepted <see cref="MaxBytes"/> (1 MiB).</summary>
     public const long MinMaxBytes = 1L << 20;
 
+    /// <summary>A spool in <paramref name="directory"/> (created when needed).</summary>
     public DiskSpool(string directory)
     {
         Directory = directory;

@@ -22,6 +22,7 @@ public sealed class InMemoryWriter : LogWriter
     private readonly Queue<InMemoryRecord> _records = new();
     private long _evicted;
 
+    /// <summary>An empty in-memory writer that blocks rather than drops (a test's ground truth).</summary>
     public InMemoryWriter()
     {
         Backpressure = DropStrategy.Block; // a test's ground truth: nothing dropped
@@ -62,17 +63,21 @@ public sealed class InMemoryWriter : LogWriter
         lock (_lock) _records.Clear();
     }
 
+    /// <inheritdoc/>
     public override string Name => "memory";
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (Capacity < 1) throw new ArgumentOutOfRangeException(property + "." + nameof(Capacity), Capacity, $"{property}.{nameof(Capacity)} must be at least 1.");
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var kept = new InMemoryRecord[batch.Count];
@@ -97,7 +102,9 @@ public sealed class InMemoryWriter : LogWriter
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <inheritdoc/>
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

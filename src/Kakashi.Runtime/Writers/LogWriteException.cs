@@ -11,6 +11,11 @@ namespace Kakashi;
 /// </summary>
 public class LogWriteException : IOException
 {
+    /// <summary>A failed write.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="isTransient">False when retrying cannot help (the batch fails at once).</param>
+    /// <param name="retryAfter">The delay the peer asked for before the next try, if any.</param>
+    /// <param name="innerException">The cause, if any.</param>
     public LogWriteException(string message, bool isTransient = true, TimeSpan? retryAfter = null, Exception? innerException = null)
         : base(message, innerException)
     {

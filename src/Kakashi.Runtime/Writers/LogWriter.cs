@@ -209,8 +209,11 @@ public sealed class CircuitBreakerOptions
 /// <summary>State of a writer's circuit breaker.</summary>
 public enum BreakerState
 {
+    /// <summary>Writes go through.</summary>
     Closed,
+    /// <summary>Too many failures: writes fail at once until the break is over.</summary>
     Open,
+    /// <summary>The break is over: the next write is a trial that closes or opens the circuit again.</summary>
     HalfOpen,
     /// <summary>A write has run longer than <see cref="LogWriter.WriteTimeout"/> and ignored cancellation.</summary>
     Hung,

@@ -55,6 +55,7 @@ public sealed class AsyncElasticsearchWriter : HttpBatchWriter
     /// <summary>Times documents answered 429 were sent again.</summary>
     public long DocumentRetries => Interlocked.Read(ref _itemRetries);
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         base.Validate(property);
@@ -63,12 +64,14 @@ public sealed class AsyncElasticsearchWriter : HttpBatchWriter
             throw new ArgumentException($"{property}.Formatter must be the writer's ElasticsearchBulkFormatter (a bulk body needs an action line per document); set the document's fields with new ElasticsearchBulkFormatter(index, documentFormatter).", property + "." + nameof(Formatter));
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         _uri = new Uri(Endpoint.TrimEnd('/') + "/_bulk");
         base.Open(context);
     }
 
+    /// <inheritdoc/>
     protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         Progress.Start(batch);
@@ -260,6 +263,7 @@ public sealed class ElasticsearchBulkFormatter : LogFormatter
 
     private sealed record DayAction(long Day, byte[] Bytes);
 
+    /// <inheritdoc/>
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
         if (_constant is not null)

@@ -73,6 +73,7 @@ public sealed class AsyncNetworkWriter : HttpBatchWriter
     /// <summary>Requests that failed (every attempt counts: a retried request that then succeeds counts once here and once in <see cref="Requests"/>).</summary>
     public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         base.Validate(property);
@@ -81,6 +82,7 @@ public sealed class AsyncNetworkWriter : HttpBatchWriter
             throw new ArgumentException($"{property}.Table must name the ClickHouse table rows go into (Format = ClickHouse).", property + "." + nameof(Table));
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         _uri = Format switch

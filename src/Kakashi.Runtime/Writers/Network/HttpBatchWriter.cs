@@ -67,10 +67,13 @@ public abstract class HttpBatchWriter : LogWriter
     /// <summary>Sends requests through this handler instead of the writer's own (a proxy, client certificates, tests). The writer does not dispose it.</summary>
     public HttpMessageHandler? Handler { get; init; }
 
+    /// <inheritdoc/>
     protected internal sealed override bool ConfirmsDelivery => true;
 
+    /// <inheritdoc/>
     protected internal sealed override BatchingOptions? Batching => new(BatchSize, BatchBytes, FlushInterval);
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         HttpRequests.CheckEndpoint(Endpoint, property);
@@ -79,6 +82,7 @@ public abstract class HttpBatchWriter : LogWriter
         HttpRequests.CheckHeaders(Headers, property);
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context) => _client = HttpRequests.CreateClient(Handler, ServerCertificateValidation);
 
     /// <summary>POSTs one request's body (gzip'd when asked) and returns the answer's headers; the caller reads and disposes it.</summary>
@@ -91,6 +95,7 @@ public abstract class HttpBatchWriter : LogWriter
     /// <summary>Every request is answered before <see cref="LogWriter.WriteAsync"/> returns: nothing waits for a flush.</summary>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <inheritdoc/>
     public override ValueTask DisposeAsync()
     {
         _client?.Dispose();

@@ -25,6 +25,7 @@ public sealed class OtlpJsonFormatter : LogFormatter
     /// <summary>Adds the enrichers' properties as attributes (a template property of the same name wins). Default true.</summary>
     public bool IncludeProperties { get; init; } = true;
 
+    /// <inheritdoc/>
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
         var entry = _templates.Get(record.Template, static t => new Entry(t));

@@ -29,6 +29,7 @@ public enum OtlpProtocol
 /// <summary>Request body compression of an <see cref="OtlpWriter"/>.</summary>
 public enum OtlpCompression
 {
+    /// <summary>No compression.</summary>
     None,
     /// <summary>gzip (<c>Content-Encoding: gzip</c>), which every OTLP/HTTP receiver accepts.</summary>
     Gzip,
@@ -164,12 +165,16 @@ public sealed class OtlpWriter : LogWriter
     /// <summary>The <c>error_message</c> of the last partial success, or null.</summary>
     public string? LastRejection => Volatile.Read(ref _lastRejection);
 
+    /// <inheritdoc/>
     public override string Name => "otlp";
 
+    /// <inheritdoc/>
     protected internal override bool ConfirmsDelivery => true;
 
+    /// <inheritdoc/>
     protected internal override BatchingOptions? Batching => new(BatchSize, BatchBytes, FlushInterval);
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (!Uri.TryCreate(_endpointText, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -196,6 +201,7 @@ public sealed class OtlpWriter : LogWriter
         }
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         var handler = new SocketsHttpHandler
@@ -218,6 +224,7 @@ public sealed class OtlpWriter : LogWriter
         _resourceJson = EncodeResourceJson(resource);
     }
 
+    /// <inheritdoc/>
     protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         if (batch.Id != _batchId)
@@ -246,8 +253,10 @@ public sealed class OtlpWriter : LogWriter
         }
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask; // every request is answered inside WriteAsync
 
+    /// <inheritdoc/>
     public override ValueTask DisposeAsync()
     {
         _client?.Dispose();

@@ -19,30 +19,53 @@ public enum SyslogFormat
 /// <summary>The syslog facility (RFC 5424 section 6.2.1): PRI = facility × 8 + severity.</summary>
 public enum SyslogFacility
 {
+    /// <summary>Kernel messages.</summary>
     Kernel = 0,
     /// <summary>User-level messages: what applications log as (default).</summary>
     User = 1,
+    /// <summary>The mail system.</summary>
     Mail = 2,
+    /// <summary>System daemons.</summary>
     Daemon = 3,
+    /// <summary>Security and authorization messages.</summary>
     Auth = 4,
+    /// <summary>Messages generated internally by syslogd.</summary>
     Syslog = 5,
+    /// <summary>The line printer subsystem.</summary>
     Lpr = 6,
+    /// <summary>The network news subsystem.</summary>
     News = 7,
+    /// <summary>The UUCP subsystem.</summary>
     Uucp = 8,
+    /// <summary>The clock daemon (cron).</summary>
     Cron = 9,
+    /// <summary>Security and authorization messages (private).</summary>
     AuthPriv = 10,
+    /// <summary>The FTP daemon.</summary>
     Ftp = 11,
+    /// <summary>The NTP subsystem.</summary>
     Ntp = 12,
+    /// <summary>Log audit.</summary>
     Audit = 13,
+    /// <summary>Log alert.</summary>
     Alert = 14,
+    /// <summary>The second clock daemon facility of RFC 5424.</summary>
     Clock = 15,
+    /// <summary>Local use 0 (local0): free for the site to assign.</summary>
     Local0 = 16,
+    /// <summary>Local use 1 (local1): free for the site to assign.</summary>
     Local1 = 17,
+    /// <summary>Local use 2 (local2): free for the site to assign.</summary>
     Local2 = 18,
+    /// <summary>Local use 3 (local3): free for the site to assign.</summary>
     Local3 = 19,
+    /// <summary>Local use 4 (local4): free for the site to assign.</summary>
     Local4 = 20,
+    /// <summary>Local use 5 (local5): free for the site to assign.</summary>
     Local5 = 21,
+    /// <summary>Local use 6 (local6): free for the site to assign.</summary>
     Local6 = 22,
+    /// <summary>Local use 7 (local7): free for the site to assign.</summary>
     Local7 = 23,
 }
 
@@ -156,6 +179,7 @@ public sealed class SyslogFormatter : LogFormatter
 
     private static bool IsSdNameChar(int c) => c is >= '!' and <= '~' and not ('=' or ']' or '"');
 
+    /// <inheritdoc/>
     public override void Format(in LogRecord record, ref Utf8Writer output)
     {
         var header = _header ??= new Header(this);

@@ -155,10 +155,13 @@ public sealed class SyslogWriter : LogWriter
     /// <summary>RELP records sent again after a broken connection (they may arrive twice).</summary>
     public long ResentRecords => Interlocked.Read(ref _resent);
 
+    /// <inheritdoc/>
     public override string Name => "syslog";
 
+    /// <inheritdoc/>
     protected internal override bool ConfirmsDelivery => Transport == SyslogTransport.Relp;
 
+    /// <inheritdoc/>
     protected internal override void Validate(string property)
     {
         if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException($"{property}.{nameof(Host)} must be a host name or an address.", property + "." + nameof(Host));
@@ -177,6 +180,7 @@ public sealed class SyslogWriter : LogWriter
         if (Formatter is SyslogFormatter syslog) syslog.Validate(ReferenceEquals(syslog, _own) ? property : property + "." + nameof(Formatter)); // the writer's own options are named as its own
     }
 
+    /// <inheritdoc/>
     protected internal override void Open(WriterContext context)
     {
         Context = context;
@@ -191,6 +195,7 @@ public sealed class SyslogWriter : LogWriter
         // nothing is connected here: a relay that is down now must not stop the application from starting
     }
 
+    /// <inheritdoc/>
     protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken) => Transport switch
     {
         SyslogTransport.Udp => WriteUdp(batch),
@@ -198,8 +203,10 @@ public sealed class SyslogWriter : LogWriter
         _ => WriteStreamAsync(batch, cancellationToken),
     };
 
+    /// <inheritdoc/>
     protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask; // every write ends flushed
 
+    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         if (Transport == SyslogTransport.Relp && _relpOpen && _stream is not null)
