@@ -187,6 +187,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Kakashi:BufferSize", "1000", "power of two")]
     [InlineData("Kakashi:Writers:0:WriteTimeout", "00:00:00", "WriteTimeout")]
     [InlineData("Kakashi:Writers:0:QueueLimit", "5", "QueueLimit")]
+    [InlineData("Kakashi:Preset", "staging", "production")]
     public async Task Out_of_range_values_are_refused_at_start_naming_the_key(string key, string value, string hint)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

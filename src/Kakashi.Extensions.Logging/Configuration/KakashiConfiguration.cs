@@ -96,18 +96,22 @@ public static class KakashiConfiguration
     public static AsyncPipelineConfig Load(IConfiguration section, string? defaultPreset = null)
     {
         ArgumentNullException.ThrowIfNull(section);
+        return Bind(PresetOf(section, defaultPreset), section);
+    }
+
+    /// <summary>The configuration of the preset the section names (<c>Preset</c>, else <paramref name="defaultPreset"/>), before the section's values.</summary>
+    /// <exception cref="KakashiConfigurationException">The preset is unknown (the key is <c>Kakashi:Preset</c>).</exception>
+    internal static AsyncPipelineConfig PresetOf(IConfiguration section, string? defaultPreset)
+    {
         string? preset = section["Preset"] ?? defaultPreset;
-        AsyncPipelineConfig config;
         try
         {
-            config = preset is null ? new AsyncPipelineConfig() : KakashiLogging.CreateConfig(preset);
+            return preset is null ? new AsyncPipelineConfig() : KakashiLogging.CreateConfig(preset);
         }
         catch (ArgumentException e)
         {
             throw new KakashiConfigurationException(Key(section, "Preset"), e.Message, e);
         }
-        Bind(config, section);
-        return config;
     }
 
     /// <summary>Applies the values of <paramref name="section"/> to <paramref name="config"/>.</summary>

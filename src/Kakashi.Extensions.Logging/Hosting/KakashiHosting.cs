@@ -44,10 +44,11 @@ internal sealed class KakashiSetup
         var section = configuration?.GetSection(KakashiConfiguration.SectionName);
         var environment = services.GetService<IHostEnvironment>();
         string preset = Preset ?? (environment?.IsDevelopment() == true ? "development" : "production");
-        var presetConfig = KakashiLogging.CreateConfig(section?["Preset"] ?? preset);
-        BaseMinLevel = presetConfig.MinLevel;
-        BaseCategoryLevels = new Dictionary<string, LogLevel>(presetConfig.CategoryLevels, StringComparer.Ordinal);
-        var config = section is null ? presetConfig : KakashiConfiguration.Load(section, preset);
+        // the preset once: its levels are what a level the configuration stops giving goes back to; then the section's values on it
+        var config = section is null ? KakashiLogging.CreateConfig(preset) : KakashiConfiguration.PresetOf(section, preset);
+        BaseMinLevel = config.MinLevel;
+        BaseCategoryLevels = new Dictionary<string, LogLevel>(config.CategoryLevels, StringComparer.Ordinal);
+        if (section is not null) KakashiConfiguration.Bind(config, section);
         if (configuration is not null)
         {
             var (min, categories) = Configured = KakashiConfiguration.Levels(configuration);

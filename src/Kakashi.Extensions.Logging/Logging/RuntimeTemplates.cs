@@ -60,28 +60,14 @@ internal static class RuntimeTemplates
     }
 
     /// <summary>
-    /// Builds, registers and caches the variant of <paramref name="format"/> for these names and types, or returns
-    /// <see cref="Overflow"/> (counted) when the cache is full. <paramref name="literal"/>: the message is text, not a template.
+    /// Builds, registers and caches the variant of <paramref name="format"/> for these names and these values' types, or
+    /// returns <see cref="Overflow"/> (counted) when the cache is full. <paramref name="literal"/>: the message is text, not a template.
     /// </summary>
     public static Variant Add(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, ReadOnlySpan<object?> values, bool hasException)
     {
-        lock (s_lock)
-        {
-            var family = Find(format);
-            if (family?.Find(eventId.Id, eventId.Name, values, hasException) is { } existing) return existing;
-            if (s_count >= Capacity)
-            {
-                Interlocked.Increment(ref s_overflows);
-                return Overflow;
-            }
-            var variant = Build(format, literal, eventId, names, values, hasException);
-            TemplateRegistry.Shared.Register(variant.Template);
-            s_count++;
-            family = family is null ? new Family(format, [variant]) : family.With(variant);
-            s_byText[format] = family;
-            Volatile.Write(ref s_byReference[RuntimeHelpers.GetHashCode(format) & (TableSize - 1)], family);
-            return variant;
-        }
+        var types = new Type?[values.Length];
+        for (int i = 0; i < types.Length; i++) types[i] = values[i]?.GetType();
+        return Add(format, literal, eventId, names, types, stateType: null, hasException);
     }
 
     /// <summary>
@@ -89,17 +75,20 @@ internal static class RuntimeTemplates
     /// (<see cref="StructState{TState}"/>): keyed by the state type, whose field types are the values' types.
     /// </summary>
     public static Variant AddTyped(string format, EventId eventId, ReadOnlySpan<string> names, Type[] types, Type stateType, bool hasException)
+        => Add(format, literal: false, eventId, names, types, stateType, hasException);
+
+    private static Variant Add(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, Type?[] types, Type? stateType, bool hasException)
     {
         lock (s_lock)
         {
             var family = Find(format);
-            if (family?.FindTyped(eventId.Id, eventId.Name, stateType, hasException) is { } existing) return existing;
+            if (family?.FindExact(eventId.Id, eventId.Name, types, stateType, hasException) is { } existing) return existing; // another thread added it
             if (s_count >= Capacity)
             {
                 Interlocked.Increment(ref s_overflows);
                 return Overflow;
             }
-            var variant = Build(format, literal: false, eventId, names, types, hasException, stateType);
+            var variant = Build(format, literal, eventId, names, types, hasException, stateType);
             TemplateRegistry.Shared.Register(variant.Template);
             s_count++;
             family = family is null ? new Family(format, [variant]) : family.With(variant);
@@ -107,13 +96,6 @@ internal static class RuntimeTemplates
             Volatile.Write(ref s_byReference[RuntimeHelpers.GetHashCode(format) & (TableSize - 1)], family);
             return variant;
         }
-    }
-
-    private static Variant Build(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, ReadOnlySpan<object?> values, bool hasException)
-    {
-        var types = new Type?[values.Length];
-        for (int i = 0; i < types.Length; i++) types[i] = values[i]?.GetType();
-        return Build(format, literal, eventId, names, types, hasException, stateType: null);
     }
 
     private static Variant Build(string format, bool literal, EventId eventId, ReadOnlySpan<string> names, Type?[] types, bool hasException, Type? stateType)
@@ -188,6 +170,17 @@ internal static class RuntimeTemplates
             foreach (var variant in Variants)
             {
                 if (variant.StateType is null && variant.Matches(eventId, eventName, values, hasException)) return variant;
+            }
+            return null;
+        }
+
+        /// <summary>The variant built for exactly these types (under the cache's lock, before adding one).</summary>
+        public Variant? FindExact(int eventId, string? eventName, Type?[] types, Type? stateType, bool hasException)
+        {
+            foreach (var variant in Variants)
+            {
+                if (variant.StateType == stateType && variant.EventId == eventId && variant.HasException == hasException
+                    && string.Equals(eventName, variant.EventName, StringComparison.Ordinal) && variant.Types.AsSpan().SequenceEqual(types)) return variant;
             }
             return null;
         }
