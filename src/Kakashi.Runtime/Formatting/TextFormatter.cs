@@ -126,10 +126,10 @@ public sealed class TextFormatter : LogFormatter
                 }
                 break;
             case TokenKind.TraceId:
-                if (record.Activity is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } traced) output.Write(traced.TraceId.ToHexString().AsSpan());
+                if (record.TryGetTraceIds(out var traceId, out _, out _)) output.Write(traceId.ToHexString().AsSpan());
                 break;
             case TokenKind.SpanId:
-                if (record.Activity is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } spanned) output.Write(spanned.SpanId.ToHexString().AsSpan());
+                if (record.TryGetTraceIds(out _, out var spanId, out _)) output.Write(spanId.ToHexString().AsSpan());
                 break;
             case TokenKind.NewLine: output.Write((byte)'\n'); break;
             case TokenKind.Properties:

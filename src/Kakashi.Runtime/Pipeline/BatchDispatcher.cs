@@ -78,6 +78,7 @@ internal sealed class BatchDispatcher
     {
         var batch = output.Batches.Current;
         if (batch.Length == 0 && batch.Records == 0) return;
+        output.Binary?.OnSealing(batch); // a .klog frame ends with its batch
         batch.ExcludedStage = excludedStage;
         batch.IsInternal = isInternal;
         var stages = output.Stages;

@@ -38,6 +38,7 @@ internal sealed unsafe class Drain
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object?[] _objects = new object?[64];
     private readonly bool _synchronous;
+    private readonly bool _raw;
     private readonly Lock _syncLock = new();
     private volatile bool _stopping;
     private volatile bool _finished;
@@ -90,6 +91,15 @@ internal sealed unsafe class Drain
         _processor = new RecordProcessor(filters, [.. config.Enrichers], [.. config.Observers], outputs, ToStderr);
         _dispatcher = new BatchDispatcher(outputs, _stages, pool);
         _decoder = new RecordDecoder(TemplateRegistry.Shared, pipeline.Categories, _clock.Calibration);
+        // .klog outputs encode ring records themselves; with nothing else to feed (no text or JSON output, no filter,
+        // enricher or observer) the drain hands them the ring's bytes without decoding them (the raw path)
+        bool allBinary = outputs.Length > 0;
+        foreach (var output in outputs)
+        {
+            if (output.Binary is { } binary) binary.Attach(TemplateRegistry.Shared, pipeline.Categories, _clock.Calibration);
+            else allBinary = false;
+        }
+        _raw = allBinary && filters.Length == 0 && config.Enrichers.Count == 0 && config.Observers.Count == 0;
         _own = new OwnRecords(_processor, _dispatcher, _clock, filters, settings.Strategy, ToStderr);
         _thread = new Thread(Run) { IsBackground = true, Name = "Kakashi drain" };
         // hung-writer detection runs on a timer, not on the drain: a stage that blocks the drain must still be found out
@@ -294,6 +304,7 @@ internal sealed unsafe class Drain
         {
             _clockVersion = _clock.Version;
             _decoder.Clock = _clock.Current;
+            foreach (var output in _dispatcher.Outputs) output.Binary?.SetClock(_clock.Current);
         }
         _rings.RetireDeadBuffers();
         _own.ReportDrops(_rings.TotalDrops(), force: false);
@@ -442,6 +453,11 @@ internal sealed unsafe class Drain
         }
         try
         {
+            if (_raw)
+            {
+                ProcessRaw(buffer, p, length, objects);
+                return RecordLayout.Align(length);
+            }
             var status = _decoder.TryDecode(new ReadOnlySpan<byte>(p, length), objects, buffer.Owner.Name, out var record);
             if (status != DecodeStatus.Ok)
             {
@@ -463,6 +479,36 @@ internal sealed unsafe class Drain
             objects.Clear();
         }
         return RecordLayout.Align(length);
+    }
+
+    /// <summary>The raw path: every output writes .klog frames, and nothing needs the record decoded.</summary>
+    private void ProcessRaw(ThreadBuffer buffer, byte* p, int length, ReadOnlySpan<object?> objects)
+    {
+        var level = (Microsoft.Extensions.Logging.LogLevel)p[RecordLayout.LevelOffset];
+        if ((p[RecordLayout.FlagsOffset] & (byte)RecordFlags.Truncated) != 0) _truncated++;
+        string? threadName = buffer.Owner.Name;
+        var outputs = _dispatcher.Outputs;
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var output = outputs[i];
+            if (level < output.MinLevel)
+            {
+                output.LevelFiltered++;
+                continue;
+            }
+            if (!output.Binary!.WriteRaw(p, length, objects, threadName, output.Batches, out _, out _))
+            {
+                // undecodable (the first output that tries says so: they all read the same bytes and tables): counted
+                // failed in every output's books, so not filtered in the ones before it
+                for (int k = 0; k < i; k++) if (level < outputs[k].MinLevel) outputs[k].LevelFiltered--;
+                _formatErrors++;
+                _undecodable++;
+                return;
+            }
+            var batch = output.Batches.Current;
+            batch.AddRecord(batch.Length, level);
+            output.Formatted++;
+        }
     }
 
     /// <summary>Records that never reached the stages (dropped at the caller or in the ring, filtered, undecodable, failed by a formatter): into every writer's books.</summary>

@@ -108,6 +108,47 @@ public readonly ref struct LogRecord
         }
     }
 
+    /// <summary>
+    /// The W3C trace context of the record: from the <see cref="Activity"/> captured at the logging call, or, for a record
+    /// read back from a .klog file, from the ids stored with it. False when there is none (or the activity is not W3C).
+    /// </summary>
+    internal bool TryGetTraceIds(out System.Diagnostics.ActivityTraceId traceId, out System.Diagnostics.ActivitySpanId spanId, out byte traceFlags)
+    {
+        traceId = default;
+        spanId = default;
+        traceFlags = 0;
+        if ((Flags & RecordFlags.HasActivity) == 0) return false;
+        int slot = (Flags & RecordFlags.HasScope) != 0 ? 1 : 0;
+        object? o = slot < _objects.Length ? _objects[slot] : null;
+        if (o is System.Diagnostics.Activity { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity)
+        {
+            traceId = activity.TraceId;
+            spanId = activity.SpanId;
+            traceFlags = (byte)activity.ActivityTraceFlags;
+            return true;
+        }
+        if (o is Writers.BinaryLog.DetachedTrace detached)
+        {
+            traceId = detached.TraceId;
+            spanId = detached.SpanId;
+            traceFlags = detached.Flags;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The trace context as the .klog writer stores it.</summary>
+    internal bool TryGetTrace(out Writers.BinaryLog.TraceIds trace)
+    {
+        trace = default;
+        if (!TryGetTraceIds(out var traceId, out var spanId, out byte flags)) return false;
+        trace = new Writers.BinaryLog.TraceIds(traceId, spanId, flags);
+        return true;
+    }
+
+    /// <summary>The enrichers' properties as encoded bytes (what a .klog record stores).</summary>
+    internal ReadOnlySpan<byte> PropertiesBytes => _properties;
+
     /// <summary>The enrichers' properties (names, values and kinds); text writes them as logfmt (<see cref="RecordProperties.WriteLogfmt(ref Utf8Writer)"/>), JSON as typed fields.</summary>
     public RecordProperties Properties => new(_properties);
 

@@ -13,6 +13,9 @@ internal sealed class FormatterOutput(LogFormatter formatter, BatchWriter batche
 {
     public LogFormatter Formatter { get; } = formatter;
 
+    /// <summary>The formatter when it writes .klog frames: it writes into the batches itself (no <see cref="Utf8Writer"/>).</summary>
+    public Writers.BinaryLog.BinaryLogFormatter? Binary { get; } = formatter as Writers.BinaryLog.BinaryLogFormatter;
+
     /// <summary>The writers' <see cref="LogWriter.MinLevel"/>: application records below it are skipped (counted in <see cref="LevelFiltered"/>).</summary>
     public Microsoft.Extensions.Logging.LogLevel MinLevel { get; } = minLevel;
 
@@ -123,6 +126,7 @@ internal sealed class RecordProcessor
     public bool Format(FormatterOutput output, in LogRecord record)
     {
         var batches = output.Batches;
+        if (output.Binary is { } binary) return FormatBinary(output, binary, in record);
         var writer = new Utf8Writer(batches);
         try
         {
@@ -137,6 +141,26 @@ internal sealed class RecordProcessor
             output.Failed++;
             Errors++;
             _report("formatter " + output.Formatter.GetType().Name, e);
+            return false;
+        }
+        var batch = batches.Current;
+        batch.AddRecord(batch.Length, record.Level);
+        output.Formatted++;
+        return true;
+    }
+
+    private bool FormatBinary(FormatterOutput output, Writers.BinaryLog.BinaryLogFormatter binary, in LogRecord record)
+    {
+        var batches = output.Batches;
+        try
+        {
+            binary.Write(in record, batches); // takes its own partial bytes back when it throws
+        }
+        catch (Exception e)
+        {
+            output.Failed++;
+            Errors++;
+            _report("formatter " + nameof(BinaryLogWriter), e);
             return false;
         }
         var batch = batches.Current;

@@ -192,8 +192,12 @@ public sealed class LogManifest
         return manifest;
     }
 
-    /// <summary>Reads one entry into this manifest (unknown kinds are skipped whole: the compatibility rule).</summary>
-    internal void ReadEntry(ref ManifestReader r)
+    /// <summary>
+    /// Reads one entry into this manifest (unknown kinds are skipped whole: the compatibility rule). With
+    /// <paramref name="stream"/> (a .klog file, which repeats its metadata at the start of every file it rolls to and may
+    /// repeat an entry), a template whose id is already known is skipped.
+    /// </summary>
+    internal void ReadEntry(ref ManifestReader r, bool stream = false)
     {
         var kind = (EntryKind)r.Byte();
         int length = r.Count(r.Remaining);
@@ -204,7 +208,7 @@ public sealed class LogManifest
             {
                 case EntryKind.Template:
                     var template = ReadTemplate(ref body, out int id);
-                    Templates.Register(template, id);
+                    if (!stream || Templates.Find(id) is null) Templates.Register(template, id);
                     break;
                 case EntryKind.Category:
                     Categories.Add(new LogCategory(body.Count(TemplateLimits.MaxCategoryId), body.String()));

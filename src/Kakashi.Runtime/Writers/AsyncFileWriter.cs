@@ -45,7 +45,7 @@ public enum FsyncPolicy
 /// writer's loop. A file moved or deleted under the writer (logrotate) is noticed within a second and the path reopened;
 /// <see cref="Reopen"/> (or SIGHUP with <see cref="ReopenOnSigHup"/>) does it at once.</para>
 /// </remarks>
-public sealed class AsyncFileWriter : LogWriter
+public class AsyncFileWriter : LogWriter
 {
     private AppendFile? _file;
     private FilePipeWriter? _pipe;
@@ -209,10 +209,10 @@ public sealed class AsyncFileWriter : LogWriter
     public override string Name => $"file:{Path}";
 
     /// <summary>Records count as written when their bytes are in the file, not when a batch is buffered.</summary>
-    protected internal override bool ConfirmsDelivery => true;
+    protected internal sealed override bool ConfirmsDelivery => true;
 
     /// <inheritdoc/>
-    protected internal override void Validate(string property)
+    protected internal sealed override void Validate(string property)
     {
         if (_flushInterval is { } interval) Limits.CheckDuration(property + "." + nameof(FlushInterval), interval, Limits.MinInterval, Limits.MaxInterval);
         if (BatchSize < Kakashi.Shared.ConfigurationLimits.MinFileBatchSize || BatchSize > Kakashi.Shared.ConfigurationLimits.MaxFileBatchSize)
@@ -227,10 +227,22 @@ public sealed class AsyncFileWriter : LogWriter
         if (RetainedFileTimeLimit <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(property + "." + nameof(RetainedFileTimeLimit), RetainedFileTimeLimit, $"{property}.{nameof(RetainedFileTimeLimit)} must be greater than zero, or null for no age limit.");
         if (_pipe is not null) throw new ArgumentException($"{property} ({Name}) is already open: a writer belongs to one pipeline.", property);
+        ValidateFormat(property);
     }
 
+    /// <summary>A derived writer's checks of its own options (<see cref="BinaryLogWriter"/>: its formatter).</summary>
+    private protected virtual void ValidateFormat(string property)
+    {
+    }
+
+    /// <summary>What every file must start with (a .klog header), built when it is about to be written; null: nothing.</summary>
+    private protected virtual Func<byte[]>? Preamble => null;
+
+    /// <summary>Buffers a batch in the file pipe: its records as units (a .klog writer: its frames, and the metadata they need).</summary>
+    private protected virtual void AppendBatch(FilePipeWriter pipe, LogBatch batch) => pipe.Append(batch.Bytes.Span, batch.RecordEnds);
+
     /// <inheritdoc/>
-    protected internal override void Open(WriterContext context)
+    protected internal sealed override void Open(WriterContext context)
     {
         if (_pipe is not null) throw new InvalidOperationException($"The writer for '{Path}' is already open (a writer belongs to one pipeline).");
         if (context.DefaultFlushInterval is { } interval) _defaultFlushInterval = interval;
@@ -250,7 +262,7 @@ public sealed class AsyncFileWriter : LogWriter
             if (RetainedFileCountLimit is not null || RetainedFileTimeLimit is not null || CompressRolledFiles) _maintenance = new RollingMaintenance(_names, this, Now);
         }
         _file = OpenFile(path);
-        _pipe = new FilePipeWriter(_file, _file.Length, BatchSize + 64 * 1024);
+        _pipe = new FilePipeWriter(_file, _file.Length, BatchSize + 64 * 1024) { Preamble = Preamble };
         Volatile.Write(ref _currentPath, path);
         _capped = _orphaned = false;
         _switchFailures = 0;
@@ -284,7 +296,7 @@ public sealed class AsyncFileWriter : LogWriter
     }
 
     /// <inheritdoc/>
-    protected internal override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
+    protected internal sealed override ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         var pipe = _pipe ?? throw new InvalidOperationException("The writer is not open.");
         PrepareFile(pipe, writing: true);
@@ -302,7 +314,7 @@ public sealed class AsyncFileWriter : LogWriter
             WriteOut(pipe);
             if (pipe.Held + batch.Length > MaxHeld) throw new IOException($"{Name}: {pipe.PendingRecords} earlier records are still waiting for the file; this batch is refused.");
         }
-        pipe.Append(batch.Bytes.Span, batch.RecordEnds);
+        AppendBatch(pipe, batch);
         // the batch is taken: from here a failure to write it keeps it buffered and is reported, never thrown (a retry would copy it twice)
         if (pipe.UnflushedBytes >= BatchSize || Stopwatch.GetElapsedTime(_lastFlush) >= FlushInterval) TryWriteOut(pipe);
         return ValueTask.CompletedTask;
@@ -311,7 +323,7 @@ public sealed class AsyncFileWriter : LogWriter
     private int MaxHeld => BatchSize * 4 + LogBatch.DefaultSize;
 
     /// <inheritdoc/>
-    protected internal override ValueTask OnIdleAsync(CancellationToken cancellationToken)
+    protected internal sealed override ValueTask OnIdleAsync(CancellationToken cancellationToken)
     {
         var pipe = _pipe;
         if (pipe is not null) PrepareFile(pipe, writing: false);
@@ -321,7 +333,7 @@ public sealed class AsyncFileWriter : LogWriter
     }
 
     /// <inheritdoc/>
-    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken)
+    protected internal sealed override ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var pipe = _pipe;
         if (pipe is null) return ValueTask.CompletedTask;
@@ -444,6 +456,7 @@ public sealed class AsyncFileWriter : LogWriter
         switch (file.CheckPath(out long length))
         {
             case FileIdentity.Same:
+                if (length < pipe.FileLength) pipe.RequirePreamble(); // truncated: a .klog file starts with its header again
                 pipe.FileLength = length; // truncated (copytruncate) or appended to by others: the limit counts what is there
                 break;
             case FileIdentity.Moved:
@@ -558,8 +571,9 @@ public sealed class AsyncFileWriter : LogWriter
     }
 
     /// <inheritdoc/>
-    public override async ValueTask DisposeAsync()
+    public sealed override async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         var pipe = _pipe;
         if (pipe is null) return;
         _sigHup?.Dispose();

@@ -26,6 +26,9 @@ internal sealed class FilePipeWriter : PipeWriter
     private int _endsCount;
     private int _recordStart; // where the current (unfinished) record starts
     private bool _completed;
+    private int[]? _counts;   // records per buffered unit, parallel to _ends, once a unit holds other than one record (.klog frames)
+    private bool _preamblePending = true;
+    private byte[]? _preamble;
 
     public FilePipeWriter(AppendFile file, long fileLength, int initialSize)
     {
@@ -60,6 +63,45 @@ internal sealed class FilePipeWriter : PipeWriter
         if (!AtRecordBoundary) throw new InvalidOperationException("A record is part way into the file: finish it before switching files.");
         _file = file;
         FileLength = fileLength;
+        _preamblePending = true;
+    }
+
+    /// <summary>
+    /// Bytes every file must start with before its first record (a .klog file's header and metadata), built when they are
+    /// about to be written — at the first write-out into a file this pipe opened or switched to, or after
+    /// <see cref="RequirePreamble"/>. Null: none.
+    /// </summary>
+    public Func<byte[]>? Preamble { get; set; }
+
+    /// <summary>The file no longer starts with the preamble (it was truncated under the writer): write it again before the next record.</summary>
+    public void RequirePreamble() => _preamblePending = true;
+
+    /// <summary>Writes the preamble (whole, or not at all: a partial one is cut back) before the next record.</summary>
+    private void WritePreamble()
+    {
+        var bytes = _preamble ??= Preamble!();
+        int done = 0;
+        try
+        {
+            while (done < bytes.Length)
+            {
+                int n = _file.Write(bytes.AsSpan(done));
+                done += n;
+                BytesFlushed += n;
+                FileLength += n;
+            }
+        }
+        catch (IOException)
+        {
+            if (done > 0 && _file.TryCutTail(done))
+            {
+                BytesFlushed -= done;
+                FileLength -= done;
+            }
+            throw;
+        }
+        _preamble = null;
+        _preamblePending = false;
     }
 
     /// <summary>
@@ -72,6 +114,20 @@ internal sealed class FilePipeWriter : PipeWriter
         int n = _endsCount;
         if (n == 0) return 0;
         _flushed = _wholeEnd = _ends[_endsHead + n - 1];
+        if (_counts is not null)
+        {
+            int units = n;
+            n = 0;
+            for (int i = 0; i < units; i++) n += _counts[_endsHead + i];
+            _endsHead += units;
+            _endsCount = 0;
+            if (_flushed == _length)
+            {
+                _length = _flushed = _recordStart = _wholeEnd = 0;
+                _endsHead = 0;
+            }
+            return n;
+        }
         _endsHead += n;
         _endsCount = 0;
         if (_flushed == _length)
@@ -102,7 +158,13 @@ internal sealed class FilePipeWriter : PipeWriter
     /// Appends whole records: their bytes, and where each ends (<paramref name="ends"/>, offsets within
     /// <paramref name="bytes"/>, the last one its length).
     /// </summary>
-    public void Append(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> ends)
+    public void Append(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> ends) => Append(bytes, ends, default);
+
+    /// <summary>
+    /// Appends whole units of <paramref name="counts"/> records each (a .klog frame holds many records, a metadata frame
+    /// none): the file rolls only between units, and a unit's records are confirmed together once it is in the file.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> ends, ReadOnlySpan<int> counts)
     {
         bytes.CopyTo(GetSpan(bytes.Length));
         int origin = _length;
@@ -110,6 +172,17 @@ internal sealed class FilePipeWriter : PipeWriter
         MakeRoomForEnds(ends.Length);
         var dest = _ends.AsSpan(_endsHead + _endsCount, ends.Length);
         for (int i = 0; i < ends.Length; i++) dest[i] = origin + ends[i];
+        if (!counts.IsEmpty || _counts is not null)
+        {
+            if (_counts is null)
+            {
+                _counts = new int[_ends.Length];
+                _counts.AsSpan(_endsHead, _endsCount).Fill(1);
+            }
+            var c = _counts.AsSpan(_endsHead + _endsCount, ends.Length);
+            if (counts.IsEmpty) c.Fill(1);
+            else counts.CopyTo(c);
+        }
         _endsCount += ends.Length;
         _recordStart = _length;
     }
@@ -161,9 +234,11 @@ internal sealed class FilePipeWriter : PipeWriter
         if (_endsHead > 0)
         {
             Array.Copy(_ends, _endsHead, _ends, 0, _endsCount);
+            if (_counts is not null) Array.Copy(_counts, _endsHead, _counts, 0, _endsCount);
             _endsHead = 0;
         }
         if (_endsCount + more > _ends.Length) Array.Resize(ref _ends, Math.Max(_ends.Length * 2, _endsCount + more));
+        if (_counts is not null && _counts.Length < _ends.Length) Array.Resize(ref _counts, _ends.Length);
     }
 
     /// <summary>
@@ -181,6 +256,7 @@ internal sealed class FilePipeWriter : PipeWriter
     /// </summary>
     public bool WriteOut(long fileLimit)
     {
+        if (_preamblePending && Preamble is not null && _flushed < _recordStart && _flushed == _wholeEnd) WritePreamble();
         // bytes after the last whole record are a record still being written into the buffer
         int target = fileLimit == long.MaxValue ? _recordStart : FitTarget(fileLimit);
         while (_flushed < target)
@@ -201,9 +277,9 @@ internal sealed class FilePipeWriter : PipeWriter
             while (_endsCount > 0 && _ends[_endsHead] <= _flushed)
             {
                 _wholeEnd = _ends[_endsHead];
+                _completedRecords += _counts is null ? 1 : _counts[_endsHead];
                 _endsHead++;
                 _endsCount--;
-                _completedRecords++;
             }
         }
         bool left = _flushed < _recordStart;

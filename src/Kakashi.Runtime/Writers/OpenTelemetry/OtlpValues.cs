@@ -209,14 +209,12 @@ internal static class OtlpValues
     public static bool TryGetTrace(in LogRecord record, Span<byte> traceId, Span<byte> spanId, out uint flags)
     {
         flags = 0;
-        var activity = record.Activity;
-        if (activity is not null && activity.IdFormat == System.Diagnostics.ActivityIdFormat.W3C)
+        if (record.TryGetTraceIds(out var trace, out var span, out byte traceFlags))
         {
-            var trace = activity.TraceId;
             if (trace == default) return false;
             trace.CopyTo(traceId);
-            activity.SpanId.CopyTo(spanId);
-            flags = (uint)activity.ActivityTraceFlags;
+            span.CopyTo(spanId);
+            flags = traceFlags;
             return true;
         }
         bool hasTrace = false, hasSpan = false;

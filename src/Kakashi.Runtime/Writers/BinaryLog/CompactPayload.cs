@@ -1,0 +1,357 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Unicode;
+using Kakashi.Templates;
+
+namespace Kakashi.Writers.BinaryLog;
+
+/// <summary>
+/// A record's arguments as a <c>.klog</c> file stores them (docs/binary-log.md, "Arguments"): the ring's payload
+/// (record format v1) without its fixed widths. Integers are LEB128 (signed ones zigzag), strings UTF-8 with their length,
+/// everything else the v1 bytes. <see cref="Encode"/> turns a v1 payload into this; <see cref="TryDecode"/> turns it back into
+/// the identical v1 payload, which the runtime's codecs and formatters then read as they read the ring.
+/// </summary>
+internal static class CompactPayload
+{
+    /// <summary>Most bytes <see cref="Encode"/> writes for a v1 payload of <paramref name="v1Length"/> bytes with <paramref name="args"/> arguments.</summary>
+    public static int MaxSize(int v1Length, int args) => v1Length * 2 + args * 10 + 16;
+
+    // string header: 0 = null; else ((length << 2) | truncated << 1 | utf16) + 1
+    private const int StrTruncated = 2, StrUtf16 = 1;
+
+    /// <summary>
+    /// Encodes the v1 <paramref name="payload"/> of a record whose template has <paramref name="args"/> at <paramref name="pos"/>;
+    /// false when the payload is shorter than its arguments say (nothing useful was written).
+    /// </summary>
+    public static bool Encode(TemplateArg[] args, ReadOnlySpan<byte> payload, Span<byte> dest, ref int pos)
+    {
+        int src = 0;
+        for (int a = 0; a < args.Length; a++)
+        {
+            var arg = args[a];
+            var type = arg.Type;
+            if ((type & ArgType.Nullable) != 0)
+            {
+                int size = arg.Codec.FixedLength;
+                if (size < 1 || payload.Length - src < size) return false;
+                byte present = payload[src];
+                dest[pos++] = present;
+                if (present == 0)
+                {
+                    src += size;
+                    continue;
+                }
+                src++;
+                type = type.Base();
+            }
+            switch (type)
+            {
+                case ArgType.Int32:
+                    if (payload.Length - src < 4) return false;
+                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt32LittleEndian(payload[src..]));
+                    src += 4;
+                    break;
+                case ArgType.String:
+                    if (!String(payload, ref src, dest, ref pos)) return false;
+                    break;
+                case ArgType.Int64:
+                case ArgType.TimeSpan:
+                    if (payload.Length - src < 8) return false;
+                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt64LittleEndian(payload[src..]));
+                    src += 8;
+                    break;
+                case ArgType.UInt32:
+                case ArgType.DateOnly:
+                    if (payload.Length - src < 4) return false;
+                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt32LittleEndian(payload[src..]));
+                    src += 4;
+                    break;
+                case ArgType.UInt64:
+                case ArgType.TimeOnly:
+                    if (payload.Length - src < 8) return false;
+                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt64LittleEndian(payload[src..]));
+                    src += 8;
+                    break;
+                case ArgType.Int16:
+                    if (payload.Length - src < 2) return false;
+                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(payload[src..]));
+                    src += 2;
+                    break;
+                case ArgType.UInt16:
+                case ArgType.Char:
+                    if (payload.Length - src < 2) return false;
+                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt16LittleEndian(payload[src..]));
+                    src += 2;
+                    break;
+                case ArgType.DateTimeOffset:
+                    // the UTC DateTime (8) and the offset in minutes (int16); the 6 padding bytes are dropped
+                    if (payload.Length - src < 16) return false;
+                    payload.Slice(src, 8).CopyTo(dest[pos..]);
+                    pos += 8;
+                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(payload[(src + 8)..]));
+                    src += 16;
+                    break;
+                case ArgType.Utf8Text:
+                    {
+                        if (payload.Length - src < 4) return false;
+                        int header = BinaryPrimitives.ReadInt32LittleEndian(payload[src..]);
+                        int length = header & ~Buffers.RecordLayout.TruncatedStringBit;
+                        if (length < 0 || payload.Length - src - 4 < length) return false;
+                        KlogFormat.PutVarUInt(dest, ref pos, ((ulong)(uint)length << 1) | ((header & Buffers.RecordLayout.TruncatedStringBit) != 0 ? 1UL : 0));
+                        payload.Slice(src + 4, length).CopyTo(dest[pos..]);
+                        pos += length;
+                        src += 4 + length;
+                        break;
+                    }
+                case ArgType.Enum:
+                    {
+                        var underlying = arg.EnumTable!.Underlying;
+                        int size = ArgTypes.FixedSize(underlying);
+                        if (payload.Length - src < size) return false;
+                        var raw = payload[src..];
+                        switch (underlying)
+                        {
+                            case ArgType.SByte: KlogFormat.PutVarInt(dest, ref pos, (sbyte)raw[0]); break;
+                            case ArgType.Byte: KlogFormat.PutVarUInt(dest, ref pos, raw[0]); break;
+                            case ArgType.Int16: KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(raw)); break;
+                            case ArgType.UInt16: KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt16LittleEndian(raw)); break;
+                            case ArgType.Int32: KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt32LittleEndian(raw)); break;
+                            case ArgType.UInt32: KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt32LittleEndian(raw)); break;
+                            case ArgType.Int64: KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt64LittleEndian(raw)); break;
+                            default: KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt64LittleEndian(raw)); break;
+                        }
+                        src += size;
+                        break;
+                    }
+                case ArgType.Exception:
+                    break; // an object slot: written after the payload
+                default:
+                    {
+                        // Boolean, SByte, Byte, Int128, UInt128, Half, Single, Double, Decimal, DateTime, Guid, Custom: the v1 bytes
+                        int size = type == ArgType.Custom ? arg.CustomSize : ArgTypes.FixedSize(type);
+                        if (size < 0 || payload.Length - src < size) return false;
+                        payload.Slice(src, size).CopyTo(dest[pos..]);
+                        pos += size;
+                        src += size;
+                        break;
+                    }
+            }
+        }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool String(ReadOnlySpan<byte> payload, ref int src, Span<byte> dest, ref int pos)
+    {
+        if (payload.Length - src < 4) return false;
+        int header = BinaryPrimitives.ReadInt32LittleEndian(payload[src..]);
+        src += 4;
+        if (header == Buffers.RecordLayout.NullString)
+        {
+            dest[pos++] = 0;
+            return true;
+        }
+        int truncated = (header & Buffers.RecordLayout.TruncatedStringBit) != 0 ? StrTruncated : 0;
+        int chars = header & ~Buffers.RecordLayout.TruncatedStringBit;
+        if (chars < 0 || (payload.Length - src) / 2 < chars) return false;
+        var text = MemoryMarshal.Cast<byte, char>(payload.Slice(src, chars * 2));
+        src += chars * 2;
+        // short strings (the common case) take a one-byte header: transcode right after it, move only if it needs more
+        var status = Utf8.FromUtf16(text, dest[(pos + 1)..], out _, out int written, replaceInvalidSequences: false);
+        if (status == OperationStatus.Done)
+        {
+            ulong value = ((ulong)(uint)written << 2 | (uint)truncated) + 1;
+            if (value < 0x80)
+            {
+                dest[pos] = (byte)value;
+                pos += 1 + written;
+                return true;
+            }
+            int headerSize = VarSize(value);
+            dest.Slice(pos + 1, written).CopyTo(dest[(pos + headerSize)..]);
+            KlogFormat.PutVarUInt(dest, ref pos, value);
+            pos += written;
+            return true;
+        }
+        // a lone surrogate: UTF-8 cannot hold it; keep the UTF-16 code units so the value renders exactly as it was logged
+        KlogFormat.PutVarUInt(dest, ref pos, ((ulong)(uint)chars << 2 | (uint)truncated | StrUtf16) + 1);
+        MemoryMarshal.AsBytes(text).CopyTo(dest[pos..]);
+        pos += chars * 2;
+        return true;
+    }
+
+    private static int VarSize(ulong value)
+    {
+        int n = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Decodes the compact arguments at <paramref name="pos"/> back into their v1 payload in <paramref name="v1"/>, with
+    /// each argument's offset in <paramref name="offsets"/>. False on damaged data (it never reads past <paramref name="data"/>).
+    /// </summary>
+    public static bool TryDecode(TemplateArg[] args, ReadOnlySpan<byte> data, ref int pos, ArrayBufferWriter<byte> v1, Span<int> offsets)
+    {
+        for (int a = 0; a < args.Length; a++)
+        {
+            var arg = args[a];
+            var type = arg.Type;
+            offsets[a] = v1.WrittenCount;
+            if ((type & ArgType.Nullable) != 0)
+            {
+                int size = arg.Codec.FixedLength;
+                if ((uint)pos >= (uint)data.Length || size < 1) return false;
+                byte present = data[pos++];
+                var span = v1.GetSpan(1);
+                span[0] = present;
+                v1.Advance(1);
+                if (present == 0)
+                {
+                    v1.GetSpan(size - 1)[..(size - 1)].Clear();
+                    v1.Advance(size - 1);
+                    continue;
+                }
+                type = type.Base();
+            }
+            switch (type)
+            {
+                case ArgType.Int32:
+                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i32) || i32 is < int.MinValue or > int.MaxValue) return false;
+                    BinaryPrimitives.WriteInt32LittleEndian(Take(v1, 4), (int)i32);
+                    break;
+                case ArgType.String:
+                    if (!TryDecodeString(data, ref pos, v1)) return false;
+                    break;
+                case ArgType.Int64:
+                case ArgType.TimeSpan:
+                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i64)) return false;
+                    BinaryPrimitives.WriteInt64LittleEndian(Take(v1, 8), i64);
+                    break;
+                case ArgType.UInt32:
+                case ArgType.DateOnly:
+                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u32) || u32 > uint.MaxValue) return false;
+                    BinaryPrimitives.WriteUInt32LittleEndian(Take(v1, 4), (uint)u32);
+                    break;
+                case ArgType.UInt64:
+                case ArgType.TimeOnly:
+                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u64)) return false;
+                    BinaryPrimitives.WriteUInt64LittleEndian(Take(v1, 8), u64);
+                    break;
+                case ArgType.Int16:
+                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i16) || i16 is < short.MinValue or > short.MaxValue) return false;
+                    BinaryPrimitives.WriteInt16LittleEndian(Take(v1, 2), (short)i16);
+                    break;
+                case ArgType.UInt16:
+                case ArgType.Char:
+                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u16) || u16 > ushort.MaxValue) return false;
+                    BinaryPrimitives.WriteUInt16LittleEndian(Take(v1, 2), (ushort)u16);
+                    break;
+                case ArgType.DateTimeOffset:
+                    {
+                        if (data.Length - pos < 8) return false;
+                        var dto = Take(v1, 16);
+                        data.Slice(pos, 8).CopyTo(dto);
+                        pos += 8;
+                        if (!KlogFormat.TryGetVarInt(data, ref pos, out long minutes) || minutes is < short.MinValue or > short.MaxValue) return false;
+                        BinaryPrimitives.WriteInt16LittleEndian(dto[8..], (short)minutes);
+                        dto[10..].Clear();
+                        break;
+                    }
+                case ArgType.Utf8Text:
+                    {
+                        if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong h)) return false;
+                        ulong length = h >> 1;
+                        if (length > (ulong)(data.Length - pos) || length >= Buffers.RecordLayout.TruncatedStringBit) return false;
+                        int n = (int)length;
+                        var span = Take(v1, 4 + n);
+                        BinaryPrimitives.WriteInt32LittleEndian(span, n | ((h & 1) != 0 ? Buffers.RecordLayout.TruncatedStringBit : 0));
+                        data.Slice(pos, n).CopyTo(span[4..]);
+                        pos += n;
+                        break;
+                    }
+                case ArgType.Enum:
+                    {
+                        var underlying = arg.EnumTable!.Underlying;
+                        int size = ArgTypes.FixedSize(underlying);
+                        if (size is not (1 or 2 or 4 or 8)) return false;
+                        var span = Take(v1, size);
+                        bool signed = underlying is ArgType.SByte or ArgType.Int16 or ArgType.Int32 or ArgType.Int64;
+                        ulong bits;
+                        if (signed)
+                        {
+                            if (!KlogFormat.TryGetVarInt(data, ref pos, out long s)) return false;
+                            bits = (ulong)s;
+                        }
+                        else if (!KlogFormat.TryGetVarUInt(data, ref pos, out bits)) return false;
+                        switch (size)
+                        {
+                            case 1: span[0] = (byte)bits; break;
+                            case 2: BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)bits); break;
+                            case 4: BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)bits); break;
+                            default: BinaryPrimitives.WriteUInt64LittleEndian(span, bits); break;
+                        }
+                        break;
+                    }
+                case ArgType.Exception:
+                    break;
+                default:
+                    {
+                        int size = type == ArgType.Custom ? arg.CustomSize : ArgTypes.FixedSize(type);
+                        if (size < 0 || data.Length - pos < size) return false;
+                        data.Slice(pos, size).CopyTo(Take(v1, size));
+                        pos += size;
+                        break;
+                    }
+            }
+        }
+        return true;
+    }
+
+    private static bool TryDecodeString(ReadOnlySpan<byte> data, ref int pos, ArrayBufferWriter<byte> v1)
+    {
+        if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong h)) return false;
+        if (h == 0)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(Take(v1, 4), Buffers.RecordLayout.NullString);
+            return true;
+        }
+        h--;
+        int truncated = (h & StrTruncated) != 0 ? Buffers.RecordLayout.TruncatedStringBit : 0;
+        ulong length = h >> 2;
+        if (length > (ulong)(data.Length - pos)) return false;
+        int n = (int)length;
+        if ((h & StrUtf16) != 0)
+        {
+            if (n * 2L > data.Length - pos) return false;
+            var raw = Take(v1, 4 + n * 2);
+            BinaryPrimitives.WriteInt32LittleEndian(raw, n | truncated);
+            data.Slice(pos, n * 2).CopyTo(raw[4..]);
+            pos += n * 2;
+            return true;
+        }
+        // at most one UTF-16 unit per UTF-8 byte
+        var span = v1.GetSpan(4 + n * 2);
+        var status = Utf8.ToUtf16(data.Slice(pos, n), MemoryMarshal.Cast<byte, char>(span.Slice(4, n * 2)), out _, out int chars, replaceInvalidSequences: true);
+        if (status != OperationStatus.Done) return false;
+        BinaryPrimitives.WriteInt32LittleEndian(span, chars | truncated);
+        v1.Advance(4 + chars * 2);
+        pos += n;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Span<byte> Take(ArrayBufferWriter<byte> v1, int size)
+    {
+        var span = v1.GetSpan(size)[..size];
+        v1.Advance(size);
+        return span;
+    }
+}
