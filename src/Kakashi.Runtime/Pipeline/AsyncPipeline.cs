@@ -201,6 +201,9 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
         return _drain.RequestFlush(cancellationToken);
     }
 
+    /// <summary>The drain copies records to .klog writers without decoding them (tests).</summary>
+    internal bool UsesRawBinaryPath => _drain.UsesRawBinaryPath;
+
     /// <summary>Current counters.</summary>
     public AsyncMetrics GetMetrics() => _drain.GetMetrics(Interlocked.Read(ref _rejected), Interlocked.Read(ref _loggingErrors));
 

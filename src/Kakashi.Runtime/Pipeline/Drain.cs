@@ -39,6 +39,9 @@ internal sealed unsafe class Drain
     private readonly object?[] _objects = new object?[64];
     private readonly bool _synchronous;
     private readonly bool _raw;
+
+    /// <summary>Every output is a .klog and nothing needs a decoded record: records are copied raw (tests check the path is taken).</summary>
+    internal bool UsesRawBinaryPath => _raw;
     private readonly Lock _syncLock = new();
     private volatile bool _stopping;
     private volatile bool _finished;

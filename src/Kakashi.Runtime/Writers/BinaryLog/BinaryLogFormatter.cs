@@ -200,6 +200,12 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
     {
         if (category is not null) categoryId = category.Id;
         Announce(template, category, categoryId, threadId, threadName);
+        if (_rendered[template.Id] is { } rendered)
+        {
+            // user-type values become text here, where their type is (RenderedValues)
+            if (!rendered.Rewrite(payload, _renderScratch, out payload)) return false;
+            template = rendered.Stored;
+        }
 
         var batch = batches.Current;
         int mark = batch.Length;
@@ -315,6 +321,8 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
     }
 
     private bool[] _hasObjects = new bool[256];
+    private RenderedValues?[] _rendered = new RenderedValues?[256];
+    private readonly ArrayBufferWriter<byte> _renderScratch = new(256);
 
     private void Rewind(LogBatch batch, int mark, bool opened)
     {
@@ -365,8 +373,11 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
             {
                 Array.Resize(ref _templates, Math.Max(id + 1, _templates.Length * 2));
                 Array.Resize(ref _hasObjects, _templates.Length);
+                Array.Resize(ref _rendered, _templates.Length);
             }
-            Metadata.AddTemplate(template);
+            var rendered = RenderedValues.For(template);
+            Metadata.AddTemplate(rendered?.Stored ?? template);
+            _rendered[id] = rendered;
             _hasObjects[id] = HasExceptionArgs(template);
             _templates[id] = true;
         }
@@ -456,8 +467,8 @@ internal readonly struct TraceIds
     public TraceIds(System.Diagnostics.ActivityTraceId traceId, System.Diagnostics.ActivitySpanId spanId, byte flags)
     {
         Span<byte> bytes = stackalloc byte[24];
-        traceId.CopyTo(bytes);
-        spanId.CopyTo(bytes[16..]);
+        traceId.CopyTo(bytes[..16]); // (CopyTo fills the whole span it is given: exactly 16 and 8 bytes)
+        spanId.CopyTo(bytes.Slice(16, 8));
         Trace0 = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         Trace1 = BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]);
         SpanBits = BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);

@@ -87,13 +87,17 @@ internal static class CompactPayload
                     src += 2;
                     break;
                 case ArgType.DateTimeOffset:
-                    // the UTC DateTime (8) and the offset in minutes (int16); the 6 padding bytes are dropped
-                    if (payload.Length - src < 16) return false;
-                    payload.Slice(src, 8).CopyTo(dest[pos..]);
-                    pos += 8;
-                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(payload[(src + 8)..]));
-                    src += 16;
-                    break;
+                    {
+                        // the UTC ticks (8 bytes) and the offset in minutes (varint): DateTimeOffset's layout is the runtime's
+                        // (LayoutKind.Auto), so it is read as a value, never as bytes at assumed positions
+                        if (payload.Length - src < Unsafe.SizeOf<DateTimeOffset>()) return false;
+                        var value = MemoryMarshal.Read<DateTimeOffset>(payload[src..]);
+                        BinaryPrimitives.WriteInt64LittleEndian(dest[pos..], value.UtcTicks);
+                        pos += 8;
+                        KlogFormat.PutVarInt(dest, ref pos, (long)value.Offset.TotalMinutes);
+                        src += Unsafe.SizeOf<DateTimeOffset>();
+                        break;
+                    }
                 case ArgType.Utf8Text:
                     {
                         if (payload.Length - src < 4) return false;
@@ -257,12 +261,13 @@ internal static class CompactPayload
                 case ArgType.DateTimeOffset:
                     {
                         if (data.Length - pos < 8) return false;
-                        var dto = Take(v1, 16);
-                        data.Slice(pos, 8).CopyTo(dto);
+                        long utc = BinaryPrimitives.ReadInt64LittleEndian(data[pos..]);
                         pos += 8;
-                        if (!KlogFormat.TryGetVarInt(data, ref pos, out long minutes) || minutes is < short.MinValue or > short.MaxValue) return false;
-                        BinaryPrimitives.WriteInt16LittleEndian(dto[8..], (short)minutes);
-                        dto[10..].Clear();
+                        if (!KlogFormat.TryGetVarInt(data, ref pos, out long minutes) || minutes is < -840 or > 840) return false;
+                        long local = utc + minutes * TimeSpan.TicksPerMinute;
+                        if ((ulong)utc > (ulong)DateTime.MaxValue.Ticks || (ulong)local > (ulong)DateTime.MaxValue.Ticks) return false;
+                        var value = new DateTimeOffset(local, TimeSpan.FromMinutes(minutes));
+                        MemoryMarshal.Write(Take(v1, Unsafe.SizeOf<DateTimeOffset>()), in value);
                         break;
                     }
                 case ArgType.Utf8Text:
