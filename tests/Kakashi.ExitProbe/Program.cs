@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 //   return/exit: never disposes the pipeline (ProcessExit must flush); clock: prints the clock source;
 //   huge: logs two 540-million-char strings in one record (sizes past int.MaxValue), then a marker;
 //   append: a second process appending to the same file as the test ("<prefix> N" lines), then disposes.
+//   A <log path> ending in .klog writes the binary log (BinaryLogWriter) instead of text.
 if (args[0] == "decode") return Decoding.Run(args);
 if (args[0] == "console")
 {
@@ -54,7 +55,8 @@ int records = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCultu
 var pipeline = new AsyncPipeline(new AsyncPipelineConfig
 {
     Formatter = new TextFormatter(how == "clock" ? "{Timestamp:O} {Message}{NewLine}" : "{Message}{NewLine}"),
-    Writers = [new AsyncFileWriter(path)],
+    // a .klog path: the binary log, through the same file writer machinery (two processes appending, exit flushes)
+    Writers = [path.EndsWith(BinaryLogWriter.Extension, StringComparison.Ordinal) ? new BinaryLogWriter(path) : new AsyncFileWriter(path)],
 });
 var logger = pipeline.CreateLogger("Probe");
 if (how == "huge")

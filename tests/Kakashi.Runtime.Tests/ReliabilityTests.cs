@@ -59,7 +59,7 @@ public static partial class HostileLog
 /// <summary>Defects found by fault injection (issue 7), each proven fixed against the real fault where one can be made.</summary>
 public class ReliabilityTests
 {
-    private static string ProbePath => typeof(ReliabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExitProbe").Value!;
+    internal static string ProbePath => typeof(ReliabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExitProbe").Value!;
 
     private static string NewFolder() => Path.Combine(Path.GetTempPath(), "kakashi-tests", Guid.NewGuid().ToString("N"));
 

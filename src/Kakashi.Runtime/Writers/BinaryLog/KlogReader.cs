@@ -417,8 +417,8 @@ public sealed class KlogReader : IDisposable
                 _end -= _start;
                 _start = 0;
             }
-            if (_buf.Length - _end < Math.Min(ReadChunk, count))
-                Array.Resize(ref _buf, Math.Max(_buf.Length * 2, count + ReadChunk));
+            // the buffer grows only as bytes arrive: a damaged length claiming 64 MiB costs what the stream really holds
+            if (_end == _buf.Length) Array.Resize(ref _buf, _buf.Length * 2);
             int n = _stream.Read(_buf, _end, _buf.Length - _end);
             if (n <= 0)
             {
