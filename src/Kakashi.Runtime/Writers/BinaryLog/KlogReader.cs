@@ -306,9 +306,20 @@ public sealed class KlogReader : IDisposable
                         _start = end;
                         continue;
                     }
+                    ClockCalibration clock;
+                    try
+                    {
+                        clock = ClockCalibration.Read(frame.Slice(KlogFormat.HeaderSize + 8, ClockCalibration.Size));
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        AddDamage(Position, frame.Length, "a records frame whose clock does not parse: " + e.Message);
+                        _start = end;
+                        continue;
+                    }
                     _session = _lastSession = s;
                     _prevTs = BinaryPrimitives.ReadInt64LittleEndian(frame[KlogFormat.HeaderSize..]);
-                    _clock = ClockCalibration.Read(frame.Slice(KlogFormat.HeaderSize + 8, ClockCalibration.Size));
+                    _clock = clock;
                     _pos = _start + KlogFormat.HeaderSize + KlogFormat.RecordsPrologue;
                     _frameEnd = end;
                     _prevTemplate = null;
