@@ -18,8 +18,10 @@ public static partial class KakashiBenchLog
 /// pipeline features: <c>Kakashi-2fmt</c> adds a second file writer with its own formatter (each record is formatted
 /// twice); <c>Kakashi-all</c> adds that and every shipped enricher (with a scope and an activity on the producer threads).
 /// </summary>
+/// <c>Kakashi-klog</c> writes the binary log instead (<see cref="BinaryLogWriter"/>, the raw drain path: no text formatted);
+/// the harnesses check its file by decoding it with <see cref="Layout"/> (LogFileCheck).
 public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = false, bool allEnrichers = false, LogFormatter? formatter = null, string? layout = null, bool warmUp = true,
-    NetworkOutage outage = NetworkOutage.None) : IPeer
+    NetworkOutage outage = NetworkOutage.None, bool binary = false) : IPeer
 {
     /// <summary>The Kakashi-ts variant: a custom timestamp format instead of the round-trip one.</summary>
     public const string CustomTimestampLayout = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level}] {Category}: {Message}{NewLine}";
@@ -37,7 +39,9 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
 
     private string LayoutText => layout ?? (allEnrichers ? EnrichedLayout : Layout);
 
-    public string Description => $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; "
+    public string Description => binary
+        ? $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); one BinaryLogWriter with its defaults (AsyncFileWriter's: 256 KiB write-outs, no fsync): .klog records, the raw drain path; clock {Kakashi.Clock.KakashiClock.Source}"
+        : $"[KakashiLog] generated methods; AsyncPipeline defaults (1 MiB ring per thread, Park drain); AsyncFileWriter defaults; clock {Kakashi.Clock.KakashiClock.Source}; "
         + (formatter is JsonFormatter json ? $"JsonFormatter {{ Fields = {json.Fields}, IncludeTemplate = {json.IncludeTemplate} }}" : $"layout \"{LayoutText}\"")
         + (warmUp ? "" : "; WarmUp = false (no start-up warm-up of the formatting path)")
         + (secondFormatter ? $"; a second AsyncFileWriter with its own formatter \"{SecondLayout}\"" : "")
@@ -54,7 +58,7 @@ public sealed class KakashiPeer(string name = "Kakashi", bool secondFormatter = 
             MinLevel = LogLevel.Information,
             Formatter = formatter ?? new TextFormatter(LayoutText),
             WarmUp = warmUp,
-            Writers = [new AsyncFileWriter(path)],
+            Writers = [binary ? new BinaryLogWriter(path) : new AsyncFileWriter(path)],
         };
         if (secondFormatter)
         {

@@ -17,6 +17,7 @@ public static class PeerCatalog
         ("Kakashi-json", () => new KakashiPeer("Kakashi-json", formatter: new JsonFormatter())),
         ("Kakashi-json-lean", () => new KakashiPeer("Kakashi-json-lean", formatter: new JsonFormatter { IncludeTemplate = false })),
         ("Kakashi-clef", () => new KakashiPeer("Kakashi-clef", formatter: new JsonFormatter { Fields = JsonFieldSet.Clef })),
+        ("Kakashi-klog", () => new KakashiPeer("Kakashi-klog", binary: true)),
         ("Kakashi-ts", () => new KakashiPeer("Kakashi-ts", layout: KakashiPeer.CustomTimestampLayout)),
         ("Kakashi-nowarm", () => new KakashiPeer("Kakashi-nowarm", warmUp: false)),
         ("Kakashi-net-down", () => new KakashiPeer("Kakashi-net-down", outage: NetworkOutage.Down)),

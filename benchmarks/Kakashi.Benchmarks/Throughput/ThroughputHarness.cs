@@ -328,6 +328,7 @@ public static class ThroughputHarness
         long lastChange = Stopwatch.GetTimestamp();
         while (true)
         {
+            if (File.Exists(path) && new FileInfo(path).Length > 1 && LogFileCheck.IsKlog(path)) return WaitForKlogRecords(path, expected);
             if (File.Exists(path))
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
@@ -342,6 +343,25 @@ public static class ThroughputHarness
             }
             if (lines >= expected) return (lines, offset);
             if (Stopwatch.GetElapsedTime(lastChange) > TimeSpan.FromMilliseconds(500) || Stopwatch.GetTimestamp() > deadline) return (lines, offset);
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary>The binary log's <see cref="WaitForLines"/>: whole records decoded (and the bytes they end at).</summary>
+    private static (long Lines, long Bytes) WaitForKlogRecords(string path, long expected)
+    {
+        using var reader = KlogReader.Open(path);
+        var deadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
+        long lastChange = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            long before = reader.RecordsRead;
+            while (reader.MoveNext())
+            {
+            }
+            if (reader.RecordsRead != before) lastChange = Stopwatch.GetTimestamp();
+            if (reader.RecordsRead >= expected) return (reader.RecordsRead, reader.Position);
+            if (Stopwatch.GetElapsedTime(lastChange) > TimeSpan.FromMilliseconds(500) || Stopwatch.GetTimestamp() > deadline) return (reader.RecordsRead, reader.Position);
             Thread.Sleep(5);
         }
     }

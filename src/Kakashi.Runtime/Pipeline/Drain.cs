@@ -479,7 +479,7 @@ internal sealed unsafe class Drain
         }
         finally
         {
-            objects.Clear();
+            if (objectCount > 0) objects.Clear();
         }
         return RecordLayout.Align(length);
     }

@@ -170,6 +170,29 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
         truncated = (flags & RecordFlags.Truncated) != 0;
         if (length < RecordLayout.HeaderSize || bytes[RecordLayout.VersionOffset] != RecordLayout.FormatVersion || (uint)level > (uint)LogLevel.None) return false;
         int templateId = BinaryPrimitives.ReadInt32LittleEndian(bytes[RecordLayout.TemplateIdOffset..]);
+        int categoryId = BinaryPrimitives.ReadInt32LittleEndian(bytes[RecordLayout.LoggerIdOffset..]);
+        int threadId = BinaryPrimitives.ReadInt32LittleEndian(bytes[RecordLayout.ThreadIdOffset..]);
+        long raw = BinaryPrimitives.ReadInt64LittleEndian(bytes[RecordLayout.TimestampOffset..]);
+        // the common case: the record continues the open frame with the template, category and thread of the one before,
+        // and needs no extension (no flag, no object slot, no user-type value): its info byte, delta and arguments only
+        var frameBatch = _frameBatch;
+        if (templateId == _prevTemplate && categoryId == _prevCategory && threadId == _prevThread && flags == RecordFlags.None && objects.Length == 0
+            && !_hasObjects[templateId] && _rendered[templateId] is null
+            && ReferenceEquals(frameBatch, batches.Current) && _frameClockVersion == _clockVersion
+            && frameBatch.Length - _frameStart < KlogFormat.TargetFrameBody + KlogFormat.HeaderSize && raw >= _prevTs)
+        {
+            var known = _templateCache[templateId]!;
+            var payload = bytes[RecordLayout.HeaderSize..];
+            var dest = batches.GetSpan(CompactPayload.MaxSize(payload.Length, known.Args.Length) + 16);
+            int pos = 1;
+            dest[0] = (byte)level;
+            KlogFormat.PutVarUInt(dest, ref pos, (ulong)(raw - _prevTs));
+            if (!CompactPayload.Encode(known.Args, payload, dest, ref pos)) return false;
+            batches.Advance(pos);
+            _prevTs = raw;
+            _frameCount++;
+            return true;
+        }
         var template = (uint)templateId < (uint)_templateCache.Length ? _templateCache[templateId] : null;
         if (template is null)
         {
@@ -178,16 +201,13 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
             if (templateId >= _templateCache.Length) Array.Resize(ref _templateCache, Math.Max(templateId + 1, _templateCache.Length * 2));
             _templateCache[templateId] = template;
         }
-        int categoryId = BinaryPrimitives.ReadInt32LittleEndian(bytes[RecordLayout.LoggerIdOffset..]);
         LogCategory? category = null;
         if ((uint)categoryId >= (uint)_categories.Length || !_categories[categoryId])
         {
             category = _categoryTable?.Find(categoryId);
             if (category is null) return false;
         }
-        return WriteCore(batches, template, category, level, flags, BinaryPrimitives.ReadInt32LittleEndian(bytes[RecordLayout.ThreadIdOffset..]), threadName,
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[RecordLayout.TimestampOffset..]), -1, bytes[RecordLayout.HeaderSize..], objects, default, default,
-            categoryId);
+        return WriteCore(batches, template, category, level, flags, threadId, threadName, raw, -1, bytes[RecordLayout.HeaderSize..], objects, default, default, categoryId);
     }
 
     /// <summary>

@@ -130,6 +130,14 @@ internal static class CompactPayload
                         src += size;
                         break;
                     }
+                case ArgType.Double:
+                case ArgType.DateTime:
+                    // 8 raw bytes, moved as one word (a span copy costs a memmove call per value)
+                    if (payload.Length - src < 8) return false;
+                    BinaryPrimitives.WriteUInt64LittleEndian(dest[pos..], BinaryPrimitives.ReadUInt64LittleEndian(payload[src..]));
+                    pos += 8;
+                    src += 8;
+                    break;
                 case ArgType.Exception:
                     break; // an object slot: written after the payload
                 default:
@@ -163,6 +171,24 @@ internal static class CompactPayload
         if (chars < 0 || (payload.Length - src) / 2 < chars) return false;
         var text = MemoryMarshal.Cast<byte, char>(payload.Slice(src, chars * 2));
         src += chars * 2;
+        if (chars < 31 && truncated == 0)
+        {
+            // a short ASCII string (symbols, codes, names): narrowed in place, header (length << 2) + 1 in one byte
+            int i = 0;
+            var target = dest.Slice(pos + 1, chars);
+            for (; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c >= 0x80) break;
+                target[i] = (byte)c;
+            }
+            if (i == text.Length)
+            {
+                dest[pos] = (byte)((chars << 2) + 1);
+                pos += 1 + chars;
+                return true;
+            }
+        }
         // short strings (the common case) take a one-byte header: transcode right after it, move only if it needs more
         var status = Utf8.FromUtf16(text, dest[(pos + 1)..], out _, out int written, replaceInvalidSequences: false);
         if (status == OperationStatus.Done)
