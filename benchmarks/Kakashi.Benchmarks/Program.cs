@@ -29,6 +29,8 @@ public static class Program
                        writer, for each DropStrategy, 1 and 2 producers
           web          samples/Kakashi.WebApi under wrk, one server per logger variant (kakashi, console, serilog, zlogger):
                        requests/s, p50/p90/p99, server CPU per request, records written; charts into docs/images
+          binlog       the binary log: bytes per record (.klog, text, gzip'd text) and single-threaded decode speed
+                       (read only, to text, to JSON); its write throughput is `throughput --peers Kakashi,Kakashi-klog`
           bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
           all          latency, throughput, backpressure, then bdn
 
@@ -53,6 +55,8 @@ public static class Program
           --threads 2 (wrk's)  --path /orders/42?customer=acme  --wrk wrk  --quiet-wait 60
           --charts DIR (default: the repository's docs/images; none: no chart)  --chart-name web-throughput-latency
           --raw FILE (the runs' results as JSON)  --from-raw FILE (no measurement: the report and chart from such a file)
+        binlog
+          --records 5000000  --runs 3
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 
@@ -68,7 +72,7 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Options).Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
@@ -81,6 +85,16 @@ public static class Program
                 networkReport.AppendLine(Machine.Describe());
                 Kakashi.Benchmarks.Network.NetworkHarness.Run(new Cli(rest, known), networkReport);
                 Console.WriteLine(networkReport.ToString());
+                return 0;
+            }
+            case "binlog":
+            {
+                var binlogReport = new StringBuilder();
+                binlogReport.AppendLine($"`binlog {string.Join(' ', args.Skip(1))}`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+                binlogReport.AppendLine();
+                binlogReport.AppendLine(Machine.Describe());
+                Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Run(new Cli(rest, known), binlogReport);
+                Console.WriteLine(binlogReport.ToString());
                 return 0;
             }
             case "web":
