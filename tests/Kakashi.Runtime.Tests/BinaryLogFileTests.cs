@@ -196,8 +196,8 @@ public sealed class BinaryLogFileTests
             };
             var pipeline = Pipeline(writer);
             var logger = pipeline.CreateLogger("Full");
-            string pad = new('p', 100);
-            for (int i = 0; i < 40_000; i++) logger.Padded(i, pad); // ~4.5 MB into 512 KiB
+            string[] pads = [new('p', 100), new('q', 100)]; // alternating: never "the same as the record before"
+            for (int i = 0; i < 40_000; i++) logger.Padded(i, pads[i % 2]); // ~4.5 MB into 512 KiB
             logger.Seq(9, 0); // a template first used while the disk is full
             await pipeline.FlushAllAsync().WaitAsync(TimeSpan.FromSeconds(30));
             ReliabilityTests.AssertBooks(pipeline.GetMetrics().Writers[0]);

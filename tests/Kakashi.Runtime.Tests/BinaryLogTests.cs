@@ -136,6 +136,40 @@ public sealed class BinaryLogParityTests
         AssertSameLines(Klog.Text(Encoding.UTF8.GetBytes(live.Text)), decoded);
     }
 
+    /// <summary>
+    /// Records of one template in a row are stored as differences from the one before (delta mode): extremes, wrap-arounds,
+    /// nulls, repeated and changed strings (lone surrogates included), NaN and negative zero, DateTime kinds — decoded exactly.
+    /// </summary>
+    [Fact]
+    public async Task Consecutive_records_of_a_template_decode_exactly_at_the_extremes()
+    {
+        string path = Path.Combine(Klog.TempFolder(), "delta.klog");
+        var formatter = new TextFormatter("{Message}|{NewLine}") { EscapeControlCharacters = false };
+        var live = new FixedBufferWriter(1 << 20) { Formatter = formatter };
+        await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig { MinLevel = LogLevel.Trace, Writers = [live, new BinaryLogWriter(path)], FlushOnProcessExit = false }))
+        {
+            var l = pipeline.CreateLogger("Delta");
+            foreach (int v in new[] { int.MaxValue, int.MinValue, 0, -1, int.MaxValue, int.MaxValue }) l.Int(v);
+            foreach (long v in new[] { long.MinValue, long.MaxValue, 0, long.MinValue }) l.Long(v);
+            foreach (ulong v in new ulong[] { ulong.MaxValue, 0, ulong.MaxValue, 1 }) l.ULong(v);
+            foreach (uint v in new[] { uint.MaxValue, 0u, uint.MaxValue }) l.UInt(v);
+            foreach (short v in new[] { short.MinValue, short.MaxValue, (short)0 }) l.Short(v);
+            foreach (ushort v in new[] { ushort.MaxValue, (ushort)0, ushort.MaxValue }) l.UShort(v);
+            foreach (char v in new[] { '\uffff', '\0', 'a', 'a' }) l.Char(v);
+            foreach (double v in new[] { double.NaN, double.NaN, -0.0, 0.0, 0.0, double.MaxValue, double.Epsilon }) l.Double(v);
+            foreach (string? v in new[] { null, null, "a", "a", "", "", "\ud800 lone", "\ud800 lone", "ascii", "non-ASCII é", "non-ASCII é", null })
+                l.Text(v);
+            foreach (var v in new[] { DateTime.MinValue, DateTime.MaxValue, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Local), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), DateTime.MinValue })
+                l.DateTime(v);
+            foreach (var v in new[] { TimeSpan.MinValue, TimeSpan.MaxValue, TimeSpan.Zero }) l.TimeSpan(v);
+            foreach (int? v in new int?[] { null, 1, 1, null, int.MinValue }) l.NullableInt(v);
+            for (int i = 0; i < 3; i++) l.OrderFilled(i, 100, 101.25, "MSFT");
+        }
+        string decoded = Klog.Text(Klog.Decode(path, formatter, r => Assert.Empty(r.Damage)));
+        AssertSameLines(Klog.Text(Encoding.UTF8.GetBytes(live.Text)), decoded);
+        Assert.Contains("Text (null)|", decoded, StringComparison.Ordinal);
+    }
+
     private static void AssertSameLines(string expected, string actual)
     {
         if (expected == actual) return;

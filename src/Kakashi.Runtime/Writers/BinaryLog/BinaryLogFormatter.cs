@@ -187,10 +187,11 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
             int pos = 1;
             dest[0] = (byte)level;
             KlogFormat.PutVarUInt(dest, ref pos, (ulong)(raw - _prevTs));
-            if (!CompactPayload.Encode(known.Args, payload, dest, ref pos)) return false;
+            if (!CompactPayload.Encode(known.Args, payload, Previous(templateId), dest, ref pos)) return false;
             batches.Advance(pos);
             _prevTs = raw;
             _frameCount++;
+            Remember(templateId, payload);
             return true;
         }
         var template = (uint)templateId < (uint)_templateCache.Length ? _templateCache[templateId] : null;
@@ -288,7 +289,7 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
                 else KlogFormat.PutVarUInt(dest, ref pos, (ulong)delta);
             }
             dest[0] = (byte)info;
-            if (!CompactPayload.Encode(args, payload, dest, ref pos))
+            if (!CompactPayload.Encode(args, payload, Previous(template.Id), dest, ref pos))
             {
                 Rewind(batch, mark, opened);
                 return false;
@@ -311,6 +312,7 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
                 batches.Advance(25);
             }
             // the record is whole: commit the frame state
+            Remember(template.Id, payload);
             _prevTemplate = template.Id;
             _prevCategory = categoryId;
             _prevThread = threadId;
@@ -341,6 +343,35 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
     }
 
     private bool[] _hasObjects = new bool[256];
+
+    // per template, the v1 payload of its previous record in the open frame: the next one's arguments are written as
+    // differences from it (CompactPayload, delta mode); a new frame starts without (so each frame decodes alone)
+    private byte[]?[] _prevPayload = new byte[]?[256];
+    private int[] _prevPayloadLength = new int[256];
+    private int[] _prevPayloadFrame = new int[256];
+    private int _frameSeq;
+
+    private ReadOnlySpan<byte> Previous(int templateId)
+        => (uint)templateId < (uint)_prevPayloadFrame.Length && _prevPayloadFrame[templateId] == _frameSeq && _prevPayload[templateId] is { } bytes
+            ? bytes.AsSpan(0, _prevPayloadLength[templateId])
+            : default;
+
+    private void Remember(int templateId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty) return; // a template without arguments has nothing to compare
+        if (templateId >= _prevPayloadFrame.Length)
+        {
+            int size = Math.Max(templateId + 1, _prevPayloadFrame.Length * 2);
+            Array.Resize(ref _prevPayload, size);
+            Array.Resize(ref _prevPayloadLength, size);
+            Array.Resize(ref _prevPayloadFrame, size);
+        }
+        var buffer = _prevPayload[templateId];
+        if (buffer is null || buffer.Length < payload.Length) _prevPayload[templateId] = buffer = new byte[Math.Max(64, payload.Length)];
+        payload.CopyTo(buffer);
+        _prevPayloadLength[templateId] = payload.Length;
+        _prevPayloadFrame[templateId] = _frameSeq;
+    }
     private RenderedValues?[] _rendered = new RenderedValues?[256];
     private readonly ArrayBufferWriter<byte> _renderScratch = new(256);
 
@@ -450,6 +481,7 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
         batches.Advance(KlogFormat.HeaderSize + KlogFormat.RecordsPrologue);
         _frameBatch = batches.Current;
         _frameCount = 0;
+        _frameSeq++; // no record of this frame has a previous one yet
         _frameClockVersion = _clockVersion;
         _prevTs = baseTs;
         _prevTemplate = _prevCategory = -1;

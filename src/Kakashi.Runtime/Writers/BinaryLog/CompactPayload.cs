@@ -19,20 +19,75 @@ internal static class CompactPayload
     /// <summary>Most bytes <see cref="Encode"/> writes for a v1 payload of <paramref name="v1Length"/> bytes with <paramref name="args"/> arguments.</summary>
     public static int MaxSize(int v1Length, int args) => v1Length * 2 + args * 10 + 16;
 
-    // string header: 0 = null; else ((length << 2) | truncated << 1 | utf16) + 1
+    // string header: 0 = null; 1 = the previous record's value (delta mode); else ((length << 2) | truncated << 1 | utf16) + 2
     private const int StrTruncated = 2, StrUtf16 = 1;
+    private const byte StrSame = 1;
+    private const int StrBias = 2;
+
+    /// <summary>The v1 string at <paramref name="src"/> equals the one at <paramref name="pv"/> in <paramref name="prev"/> (header included).</summary>
+    private static bool SameString(ReadOnlySpan<byte> payload, int src, ReadOnlySpan<byte> prev, int pv)
+    {
+        if (payload.Length - src < 4 || prev.Length - pv < 4) return false;
+        int header = BinaryPrimitives.ReadInt32LittleEndian(payload[src..]);
+        if (header == Buffers.RecordLayout.NullString || header != BinaryPrimitives.ReadInt32LittleEndian(prev[pv..])) return false;
+        int bytes = 4 + 2 * (header & ~Buffers.RecordLayout.TruncatedStringBit);
+        return bytes >= 4 && payload.Length - src >= bytes && prev.Length - pv >= bytes && payload.Slice(src, bytes).SequenceEqual(prev.Slice(pv, bytes));
+    }
+
+    /// <summary>Bytes the v1 value of <paramref name="arg"/> takes at the start of <paramref name="data"/>; -1 when it does not fit.</summary>
+    internal static int ArgLength(TemplateArg arg, ReadOnlySpan<byte> data)
+    {
+        var type = arg.Type;
+        int size;
+        if ((type & ArgType.Nullable) != 0) size = arg.Codec.FixedLength;
+        else
+        {
+            switch (type)
+            {
+                case ArgType.String:
+                    {
+                        if (data.Length < 4) return -1;
+                        int header = BinaryPrimitives.ReadInt32LittleEndian(data);
+                        size = header == Buffers.RecordLayout.NullString ? 4 : 4 + 2 * (header & ~Buffers.RecordLayout.TruncatedStringBit);
+                        break;
+                    }
+                case ArgType.Utf8Text:
+                    {
+                        if (data.Length < 4) return -1;
+                        size = 4 + (BinaryPrimitives.ReadInt32LittleEndian(data) & ~Buffers.RecordLayout.TruncatedStringBit);
+                        break;
+                    }
+                case ArgType.DateTimeOffset: size = Unsafe.SizeOf<DateTimeOffset>(); break;
+                case ArgType.Enum: size = ArgTypes.FixedSize(arg.EnumTable!.Underlying); break;
+                case ArgType.Exception: size = 0; break;
+                case ArgType.Custom: size = arg.CustomSize; break;
+                default: size = ArgTypes.FixedSize(type); break;
+            }
+        }
+        return size < 0 || size > data.Length ? -1 : size;
+    }
 
     /// <summary>
     /// Encodes the v1 <paramref name="payload"/> of a record whose template has <paramref name="args"/> at <paramref name="pos"/>;
     /// false when the payload is shorter than its arguments say (nothing useful was written).
     /// </summary>
-    public static bool Encode(TemplateArg[] args, ReadOnlySpan<byte> payload, Span<byte> dest, ref int pos)
+    public static bool Encode(TemplateArg[] args, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prev, Span<byte> dest, ref int pos)
     {
-        int src = 0;
+        int src = 0, psrc = 0;
+        bool delta = !prev.IsEmpty;
         for (int a = 0; a < args.Length; a++)
         {
             var arg = args[a];
             var type = arg.Type;
+            // the previous record's value of this argument (delta mode): where it starts in prev
+            int pv = psrc;
+            if (delta)
+            {
+                int plength = ArgLength(arg, prev[psrc..]);
+                if (plength < 0) return false;
+                psrc += plength;
+            }
+            bool d = delta && (type & ArgType.Nullable) == 0;
             if ((type & ArgType.Nullable) != 0)
             {
                 int size = arg.Codec.FixedLength;
@@ -50,42 +105,70 @@ internal static class CompactPayload
             switch (type)
             {
                 case ArgType.Int32:
-                    if (payload.Length - src < 4) return false;
-                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt32LittleEndian(payload[src..]));
-                    src += 4;
-                    break;
+                    {
+                        if (payload.Length - src < 4) return false;
+                        long v = BinaryPrimitives.ReadInt32LittleEndian(payload[src..]);
+                        KlogFormat.PutVarInt(dest, ref pos, d ? v - BinaryPrimitives.ReadInt32LittleEndian(prev[pv..]) : v);
+                        src += 4;
+                        break;
+                    }
                 case ArgType.String:
+                    if (d && SameString(payload, src, prev, pv))
+                    {
+                        dest[pos++] = StrSame;
+                        src += 4 + 2 * (BinaryPrimitives.ReadInt32LittleEndian(payload[src..]) & ~Buffers.RecordLayout.TruncatedStringBit);
+                        break;
+                    }
                     if (!String(payload, ref src, dest, ref pos)) return false;
                     break;
                 case ArgType.Int64:
                 case ArgType.TimeSpan:
-                    if (payload.Length - src < 8) return false;
-                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt64LittleEndian(payload[src..]));
-                    src += 8;
-                    break;
-                case ArgType.UInt32:
-                case ArgType.DateOnly:
-                    if (payload.Length - src < 4) return false;
-                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt32LittleEndian(payload[src..]));
-                    src += 4;
-                    break;
                 case ArgType.UInt64:
                 case ArgType.TimeOnly:
-                    if (payload.Length - src < 8) return false;
-                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt64LittleEndian(payload[src..]));
-                    src += 8;
-                    break;
+                case ArgType.DateTime:
+                    {
+                        // 64-bit values as their bits: zigzag varint, or the (wrapping) difference from the previous value
+                        if (payload.Length - src < 8) return false;
+                        long v = BinaryPrimitives.ReadInt64LittleEndian(payload[src..]);
+                        if (d) v = unchecked(v - BinaryPrimitives.ReadInt64LittleEndian(prev[pv..]));
+                        if (type is ArgType.UInt64 or ArgType.TimeOnly && !d) KlogFormat.PutVarUInt(dest, ref pos, (ulong)v);
+                        else if (type == ArgType.DateTime && !d)
+                        {
+                            BinaryPrimitives.WriteInt64LittleEndian(dest[pos..], v);
+                            pos += 8;
+                        }
+                        else KlogFormat.PutVarInt(dest, ref pos, v);
+                        src += 8;
+                        break;
+                    }
+                case ArgType.UInt32:
+                case ArgType.DateOnly:
+                    {
+                        if (payload.Length - src < 4) return false;
+                        long v = BinaryPrimitives.ReadUInt32LittleEndian(payload[src..]);
+                        if (d) KlogFormat.PutVarInt(dest, ref pos, v - BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]));
+                        else KlogFormat.PutVarUInt(dest, ref pos, (ulong)v);
+                        src += 4;
+                        break;
+                    }
                 case ArgType.Int16:
-                    if (payload.Length - src < 2) return false;
-                    KlogFormat.PutVarInt(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(payload[src..]));
-                    src += 2;
-                    break;
+                    {
+                        if (payload.Length - src < 2) return false;
+                        long v = BinaryPrimitives.ReadInt16LittleEndian(payload[src..]);
+                        KlogFormat.PutVarInt(dest, ref pos, d ? v - BinaryPrimitives.ReadInt16LittleEndian(prev[pv..]) : v);
+                        src += 2;
+                        break;
+                    }
                 case ArgType.UInt16:
                 case ArgType.Char:
-                    if (payload.Length - src < 2) return false;
-                    KlogFormat.PutVarUInt(dest, ref pos, BinaryPrimitives.ReadUInt16LittleEndian(payload[src..]));
-                    src += 2;
-                    break;
+                    {
+                        if (payload.Length - src < 2) return false;
+                        long v = BinaryPrimitives.ReadUInt16LittleEndian(payload[src..]);
+                        if (d) KlogFormat.PutVarInt(dest, ref pos, v - BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]));
+                        else KlogFormat.PutVarUInt(dest, ref pos, (ulong)v);
+                        src += 2;
+                        break;
+                    }
                 case ArgType.DateTimeOffset:
                     {
                         // the UTC ticks (8 bytes) and the offset in minutes (varint): DateTimeOffset's layout is the runtime's
@@ -131,13 +214,24 @@ internal static class CompactPayload
                         break;
                     }
                 case ArgType.Double:
-                case ArgType.DateTime:
-                    // 8 raw bytes, moved as one word (a span copy costs a memmove call per value)
-                    if (payload.Length - src < 8) return false;
-                    BinaryPrimitives.WriteUInt64LittleEndian(dest[pos..], BinaryPrimitives.ReadUInt64LittleEndian(payload[src..]));
-                    pos += 8;
-                    src += 8;
-                    break;
+                    {
+                        // 8 raw bytes, moved as one word; in delta mode a 0 byte when unchanged, else 1 and the bytes
+                        if (payload.Length - src < 8) return false;
+                        ulong bits = BinaryPrimitives.ReadUInt64LittleEndian(payload[src..]);
+                        src += 8;
+                        if (d)
+                        {
+                            if (bits == BinaryPrimitives.ReadUInt64LittleEndian(prev[pv..]))
+                            {
+                                dest[pos++] = 0;
+                                break;
+                            }
+                            dest[pos++] = 1;
+                        }
+                        BinaryPrimitives.WriteUInt64LittleEndian(dest[pos..], bits);
+                        pos += 8;
+                        break;
+                    }
                 case ArgType.Exception:
                     break; // an object slot: written after the payload
                 default:
@@ -184,7 +278,7 @@ internal static class CompactPayload
             }
             if (i == text.Length)
             {
-                dest[pos] = (byte)((chars << 2) + 1);
+                dest[pos] = (byte)((chars << 2) + StrBias);
                 pos += 1 + chars;
                 return true;
             }
@@ -193,7 +287,7 @@ internal static class CompactPayload
         var status = Utf8.FromUtf16(text, dest[(pos + 1)..], out _, out int written, replaceInvalidSequences: false);
         if (status == OperationStatus.Done)
         {
-            ulong value = ((ulong)(uint)written << 2 | (uint)truncated) + 1;
+            ulong value = ((ulong)(uint)written << 2 | (uint)truncated) + StrBias;
             if (value < 0x80)
             {
                 dest[pos] = (byte)value;
@@ -207,7 +301,7 @@ internal static class CompactPayload
             return true;
         }
         // a lone surrogate: UTF-8 cannot hold it; keep the UTF-16 code units so the value renders exactly as it was logged
-        KlogFormat.PutVarUInt(dest, ref pos, ((ulong)(uint)chars << 2 | (uint)truncated | StrUtf16) + 1);
+        KlogFormat.PutVarUInt(dest, ref pos, ((ulong)(uint)chars << 2 | (uint)truncated | StrUtf16) + StrBias);
         MemoryMarshal.AsBytes(text).CopyTo(dest[pos..]);
         pos += chars * 2;
         return true;
@@ -228,13 +322,23 @@ internal static class CompactPayload
     /// Decodes the compact arguments at <paramref name="pos"/> back into their v1 payload in <paramref name="v1"/>, with
     /// each argument's offset in <paramref name="offsets"/>. False on damaged data (it never reads past <paramref name="data"/>).
     /// </summary>
-    public static bool TryDecode(TemplateArg[] args, ReadOnlySpan<byte> data, ref int pos, ArrayBufferWriter<byte> v1, Span<int> offsets)
+    public static bool TryDecode(TemplateArg[] args, ReadOnlySpan<byte> data, ref int pos, ReadOnlySpan<byte> prev, ArrayBufferWriter<byte> v1, Span<int> offsets)
     {
+        int psrc = 0;
+        bool delta = !prev.IsEmpty;
         for (int a = 0; a < args.Length; a++)
         {
             var arg = args[a];
             var type = arg.Type;
             offsets[a] = v1.WrittenCount;
+            int pv = psrc;
+            if (delta)
+            {
+                int plength = ArgLength(arg, prev[psrc..]);
+                if (plength < 0) return false;
+                psrc += plength;
+            }
+            bool d = delta && (type & ArgType.Nullable) == 0;
             if ((type & ArgType.Nullable) != 0)
             {
                 int size = arg.Codec.FixedLength;
@@ -254,36 +358,109 @@ internal static class CompactPayload
             switch (type)
             {
                 case ArgType.Int32:
-                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i32) || i32 is < int.MinValue or > int.MaxValue) return false;
-                    BinaryPrimitives.WriteInt32LittleEndian(Take(v1, 4), (int)i32);
-                    break;
+                    {
+                        if (!KlogFormat.TryGetVarInt(data, ref pos, out long i32)) return false;
+                        if (d) i32 += BinaryPrimitives.ReadInt32LittleEndian(prev[pv..]);
+                        if (i32 is < int.MinValue or > int.MaxValue) return false;
+                        BinaryPrimitives.WriteInt32LittleEndian(Take(v1, 4), (int)i32);
+                        break;
+                    }
                 case ArgType.String:
+                    if (d && (uint)pos < (uint)data.Length && data[pos] == StrSame)
+                    {
+                        pos++;
+                        int length = ArgLength(arg, prev[pv..]);
+                        if (length < 4) return false;
+                        prev.Slice(pv, length).CopyTo(Take(v1, length));
+                        break;
+                    }
                     if (!TryDecodeString(data, ref pos, v1)) return false;
                     break;
                 case ArgType.Int64:
                 case ArgType.TimeSpan:
-                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i64)) return false;
-                    BinaryPrimitives.WriteInt64LittleEndian(Take(v1, 8), i64);
-                    break;
-                case ArgType.UInt32:
-                case ArgType.DateOnly:
-                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u32) || u32 > uint.MaxValue) return false;
-                    BinaryPrimitives.WriteUInt32LittleEndian(Take(v1, 4), (uint)u32);
-                    break;
                 case ArgType.UInt64:
                 case ArgType.TimeOnly:
-                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u64)) return false;
-                    BinaryPrimitives.WriteUInt64LittleEndian(Take(v1, 8), u64);
-                    break;
+                case ArgType.DateTime:
+                    {
+                        long v;
+                        if (type == ArgType.DateTime && !d)
+                        {
+                            if (data.Length - pos < 8) return false;
+                            v = BinaryPrimitives.ReadInt64LittleEndian(data[pos..]);
+                            pos += 8;
+                        }
+                        else if (type is ArgType.UInt64 or ArgType.TimeOnly && !d)
+                        {
+                            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u)) return false;
+                            v = (long)u;
+                        }
+                        else if (!KlogFormat.TryGetVarInt(data, ref pos, out v)) return false;
+                        if (d) v = unchecked(v + BinaryPrimitives.ReadInt64LittleEndian(prev[pv..]));
+                        BinaryPrimitives.WriteInt64LittleEndian(Take(v1, 8), v);
+                        break;
+                    }
+                case ArgType.UInt32:
+                case ArgType.DateOnly:
+                    {
+                        long v;
+                        if (d)
+                        {
+                            if (!KlogFormat.TryGetVarInt(data, ref pos, out v)) return false;
+                            v += BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]);
+                        }
+                        else
+                        {
+                            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u) || u > uint.MaxValue) return false;
+                            v = (long)u;
+                        }
+                        if (v is < 0 or > uint.MaxValue) return false;
+                        BinaryPrimitives.WriteUInt32LittleEndian(Take(v1, 4), (uint)v);
+                        break;
+                    }
                 case ArgType.Int16:
-                    if (!KlogFormat.TryGetVarInt(data, ref pos, out long i16) || i16 is < short.MinValue or > short.MaxValue) return false;
-                    BinaryPrimitives.WriteInt16LittleEndian(Take(v1, 2), (short)i16);
-                    break;
+                    {
+                        if (!KlogFormat.TryGetVarInt(data, ref pos, out long i16)) return false;
+                        if (d) i16 += BinaryPrimitives.ReadInt16LittleEndian(prev[pv..]);
+                        if (i16 is < short.MinValue or > short.MaxValue) return false;
+                        BinaryPrimitives.WriteInt16LittleEndian(Take(v1, 2), (short)i16);
+                        break;
+                    }
                 case ArgType.UInt16:
                 case ArgType.Char:
-                    if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u16) || u16 > ushort.MaxValue) return false;
-                    BinaryPrimitives.WriteUInt16LittleEndian(Take(v1, 2), (ushort)u16);
-                    break;
+                    {
+                        long v;
+                        if (d)
+                        {
+                            if (!KlogFormat.TryGetVarInt(data, ref pos, out v)) return false;
+                            v += BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]);
+                        }
+                        else
+                        {
+                            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u) || u > ushort.MaxValue) return false;
+                            v = (long)u;
+                        }
+                        if (v is < 0 or > ushort.MaxValue) return false;
+                        BinaryPrimitives.WriteUInt16LittleEndian(Take(v1, 2), (ushort)v);
+                        break;
+                    }
+                case ArgType.Double:
+                    {
+                        if (d)
+                        {
+                            if ((uint)pos >= (uint)data.Length) return false;
+                            byte changed = data[pos++];
+                            if (changed > 1) return false;
+                            if (changed == 0)
+                            {
+                                prev.Slice(pv, 8).CopyTo(Take(v1, 8));
+                                break;
+                            }
+                        }
+                        if (data.Length - pos < 8) return false;
+                        data.Slice(pos, 8).CopyTo(Take(v1, 8));
+                        pos += 8;
+                        break;
+                    }
                 case ArgType.DateTimeOffset:
                     {
                         if (data.Length - pos < 8) return false;
@@ -354,7 +531,8 @@ internal static class CompactPayload
             BinaryPrimitives.WriteInt32LittleEndian(Take(v1, 4), Buffers.RecordLayout.NullString);
             return true;
         }
-        h--;
+        if (h < StrBias) return false; // "same as before" outside delta mode
+        h -= StrBias;
         int truncated = (h & StrTruncated) != 0 ? Buffers.RecordLayout.TruncatedStringBit : 0;
         ulong length = h >> 2;
         if (length > (ulong)(data.Length - pos)) return false;

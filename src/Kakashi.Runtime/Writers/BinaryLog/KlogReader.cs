@@ -128,6 +128,26 @@ public sealed class KlogReader : IDisposable
     private int _propsStart, _propsLength;
     private bool _hasCurrent;
 
+    // per template, the v1 payload of its previous record in the frame being read (the writer's delta mode)
+    private readonly Dictionary<int, Previous> _previous = new();
+    private int _frameSeq;
+
+    private sealed class Previous
+    {
+        public byte[] Bytes = [];
+        public int Length;
+        public int Frame;
+    }
+
+    private void Remember(int templateId, ReadOnlySpan<byte> payload)
+    {
+        if (!_previous.TryGetValue(templateId, out var prev)) _previous[templateId] = prev = new Previous();
+        if (prev.Bytes.Length < payload.Length) prev.Bytes = new byte[Math.Max(64, payload.Length)];
+        payload.CopyTo(prev.Bytes);
+        prev.Length = payload.Length;
+        prev.Frame = _frameSeq;
+    }
+
     private sealed class Session(KlogFileHeader? header)
     {
         public KlogFileHeader? Header = header;
@@ -320,6 +340,7 @@ public sealed class KlogReader : IDisposable
                     _session = _lastSession = s;
                     _prevTs = BinaryPrimitives.ReadInt64LittleEndian(frame[KlogFormat.HeaderSize..]);
                     _clock = clock;
+                    _frameSeq++;
                     _pos = _start + KlogFormat.HeaderSize + KlogFormat.RecordsPrologue;
                     _frameEnd = end;
                     _prevTemplate = null;
@@ -503,7 +524,8 @@ public sealed class KlogReader : IDisposable
         var args = template.Args;
         if (args.Length > _offsets.Length) _offsets = new int[Math.Max(args.Length, _offsets.Length * 2)];
         _payload.ResetWrittenCount();
-        if (!CompactPayload.TryDecode(args, data, ref pos, _payload, _offsets)) return "damaged arguments";
+        var previous = _previous.TryGetValue(template.Id, out var prev) && prev.Frame == _frameSeq ? prev.Bytes.AsSpan(0, prev.Length) : default;
+        if (!CompactPayload.TryDecode(args, data, ref pos, previous, _payload, _offsets)) return "damaged arguments";
         var flags = (ext & KlogFormat.ExtTruncated) != 0 ? RecordFlags.Truncated : RecordFlags.None;
         int objects = 0;
         Array.Clear(_objects, 0, _objectCount);
@@ -567,7 +589,8 @@ public sealed class KlogReader : IDisposable
         _flags = flags;
         _propsStart = propsStart;
         _propsLength = propsLength;
-        // the record is whole: the next one reads against it
+        // the record is whole: the next one reads against it (and the next of its template, its arguments)
+        if (_payload.WrittenCount > 0) Remember(template.Id, _payload.WrittenSpan);
         _prevTemplate = template;
         _prevCategory = category;
         _prevThread = thread;
