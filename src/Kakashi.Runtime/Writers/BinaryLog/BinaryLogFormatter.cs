@@ -187,7 +187,7 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
             int pos = 1;
             dest[0] = (byte)level;
             KlogFormat.PutVarUInt(dest, ref pos, (ulong)(raw - _prevTs));
-            if (!CompactPayload.Encode(known.Args, payload, Previous(templateId), dest, ref pos)) return false;
+            if (!CompactPayload.Encode(known, payload, Previous(templateId), dest, ref pos)) return false;
             batches.Advance(pos);
             _prevTs = raw;
             _frameCount++;
@@ -289,7 +289,7 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
                 else KlogFormat.PutVarUInt(dest, ref pos, (ulong)delta);
             }
             dest[0] = (byte)info;
-            if (!CompactPayload.Encode(args, payload, Previous(template.Id), dest, ref pos))
+            if (!CompactPayload.Encode(template, payload, Previous(template.Id), dest, ref pos))
             {
                 Rewind(batch, mark, opened);
                 return false;

@@ -34,6 +34,27 @@ internal static class CompactPayload
         return bytes >= 4 && payload.Length - src >= bytes && prev.Length - pv >= bytes && payload.Slice(src, bytes).SequenceEqual(prev.Slice(pv, bytes));
     }
 
+    /// <summary>
+    /// Where argument <paramref name="a"/> starts in the previous record's payload: its fixed offset while every argument
+    /// before it has a fixed size (no walk), else found by walking <paramref name="prev"/> from <paramref name="psrc"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PreviousAt(TemplateArg arg, int[] fixedOffsets, int a, ReadOnlySpan<byte> prev, ref int psrc, out int pv)
+    {
+        int fixedOffset = fixedOffsets[a];
+        if (fixedOffset >= 0)
+        {
+            pv = fixedOffset;
+            if (a + 1 < fixedOffsets.Length && fixedOffsets[a + 1] >= 0) return prev.Length >= fixedOffsets[a + 1];
+            psrc = fixedOffset; // the next argument's start is walked from here
+        }
+        else pv = psrc;
+        int length = ArgLength(arg, prev[psrc..]);
+        if (length < 0) return false;
+        psrc += length;
+        return true;
+    }
+
     /// <summary>Bytes the v1 value of <paramref name="arg"/> takes at the start of <paramref name="data"/>; -1 when it does not fit.</summary>
     internal static int ArgLength(TemplateArg arg, ReadOnlySpan<byte> data)
     {
@@ -68,11 +89,13 @@ internal static class CompactPayload
     }
 
     /// <summary>
-    /// Encodes the v1 <paramref name="payload"/> of a record whose template has <paramref name="args"/> at <paramref name="pos"/>;
+    /// Encodes the v1 <paramref name="payload"/> of a record of <paramref name="template"/> (against <paramref name="prev"/>, the previous record of it in the frame, when not empty) at <paramref name="pos"/>;
     /// false when the payload is shorter than its arguments say (nothing useful was written).
     /// </summary>
-    public static bool Encode(TemplateArg[] args, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prev, Span<byte> dest, ref int pos)
+    public static bool Encode(LogTemplate template, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prev, Span<byte> dest, ref int pos)
     {
+        var args = template.Args;
+        var fixedOffsets = template.FixedOffsets;
         int src = 0, psrc = 0;
         bool delta = !prev.IsEmpty;
         for (int a = 0; a < args.Length; a++)
@@ -80,13 +103,8 @@ internal static class CompactPayload
             var arg = args[a];
             var type = arg.Type;
             // the previous record's value of this argument (delta mode): where it starts in prev
-            int pv = psrc;
-            if (delta)
-            {
-                int plength = ArgLength(arg, prev[psrc..]);
-                if (plength < 0) return false;
-                psrc += plength;
-            }
+            int pv = 0;
+            if (delta && !PreviousAt(arg, fixedOffsets, a, prev, ref psrc, out pv)) return false;
             bool d = delta && (type & ArgType.Nullable) == 0;
             if ((type & ArgType.Nullable) != 0)
             {
@@ -322,8 +340,10 @@ internal static class CompactPayload
     /// Decodes the compact arguments at <paramref name="pos"/> back into their v1 payload in <paramref name="v1"/>, with
     /// each argument's offset in <paramref name="offsets"/>. False on damaged data (it never reads past <paramref name="data"/>).
     /// </summary>
-    public static bool TryDecode(TemplateArg[] args, ReadOnlySpan<byte> data, ref int pos, ReadOnlySpan<byte> prev, ArrayBufferWriter<byte> v1, Span<int> offsets)
+    public static bool TryDecode(LogTemplate template, ReadOnlySpan<byte> data, ref int pos, ReadOnlySpan<byte> prev, ArrayBufferWriter<byte> v1, Span<int> offsets)
     {
+        var args = template.Args;
+        var fixedOffsets = template.FixedOffsets;
         int psrc = 0;
         bool delta = !prev.IsEmpty;
         for (int a = 0; a < args.Length; a++)
@@ -331,13 +351,8 @@ internal static class CompactPayload
             var arg = args[a];
             var type = arg.Type;
             offsets[a] = v1.WrittenCount;
-            int pv = psrc;
-            if (delta)
-            {
-                int plength = ArgLength(arg, prev[psrc..]);
-                if (plength < 0) return false;
-                psrc += plength;
-            }
+            int pv = 0;
+            if (delta && !PreviousAt(arg, fixedOffsets, a, prev, ref psrc, out pv)) return false;
             bool d = delta && (type & ArgType.Nullable) == 0;
             if ((type & ArgType.Nullable) != 0)
             {

@@ -525,7 +525,7 @@ public sealed class KlogReader : IDisposable
         if (args.Length > _offsets.Length) _offsets = new int[Math.Max(args.Length, _offsets.Length * 2)];
         _payload.ResetWrittenCount();
         var previous = _previous.TryGetValue(template.Id, out var prev) && prev.Frame == _frameSeq ? prev.Bytes.AsSpan(0, prev.Length) : default;
-        if (!CompactPayload.TryDecode(args, data, ref pos, previous, _payload, _offsets)) return "damaged arguments";
+        if (!CompactPayload.TryDecode(template, data, ref pos, previous, _payload, _offsets)) return "damaged arguments";
         var flags = (ext & KlogFormat.ExtTruncated) != 0 ? RecordFlags.Truncated : RecordFlags.None;
         int objects = 0;
         Array.Clear(_objects, 0, _objectCount);
