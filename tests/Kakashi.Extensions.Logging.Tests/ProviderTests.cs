@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
@@ -381,5 +382,46 @@ public class ProviderTests
     public static class Outer
     {
         public sealed class Inner;
+    }
+
+    /// <summary>
+    /// ILogger calls (message templates built at run time, [LoggerMessage] methods, scopes, exceptions) into a .klog decode
+    /// to the JSON the pipeline wrote live for them (docs/binary-log.md).
+    /// </summary>
+    [Fact]
+    public async Task ILogger_calls_written_to_a_klog_decode_to_the_live_json()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "kakashi-tests", "mel-klog-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "mel.klog");
+        var h = new MelHarness(configure: c => c.Writers.Add(new BinaryLogWriter(path)), render: false);
+        {
+            var logger = h.Factory.CreateLogger("Trading.Engine");
+            logger.LogInformation("Order {OrderId} filled {Quantity} at {Price} for {Symbol}", 12345, 100L, 101.25, "MSFT");
+            logger.LogWarning("Flags {Done} {Side} {Id} {When} {Elapsed} {Amount}", true, Side.Sell, Guid.Empty, DateTime.UnixEpoch, TimeSpan.FromMilliseconds(1500), 12.5m);
+            logger.LogDebug("Nulls {Missing} and lists {Items} and objects {Point}", null, new[] { 1, 2, 3 }, new Point(3, 4));
+            using (logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = 42, ["User"] = "ann" }))
+            {
+                logger.OrderFilled(7, 8, 9.5, Side.Buy);
+                logger.Rejected(9, new InvalidOperationException("no liquidity"));
+            }
+            for (int i = 0; i < 3; i++) logger.LogInformation("Same template {I}", i);
+            await h.Pipeline.FlushAllAsync();
+            var live = string.Join("", h.Memory.Lines.Select(l => l + "\n"));
+            await h.DisposeAsync();
+            var json = new JsonFormatter();
+            var decoded = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var reader = KlogReader.Open(path))
+            {
+                while (reader.MoveNext())
+                {
+                    var w = new Utf8Writer(decoded);
+                    json.Format(reader.Current, ref w);
+                    w.Commit();
+                }
+                Assert.Empty(reader.Damage);
+            }
+            Assert.Equal(8, h.Memory.Lines.Count);
+            Assert.Equal(live, System.Text.Encoding.UTF8.GetString(decoded.WrittenSpan));
+        }
     }
 }
