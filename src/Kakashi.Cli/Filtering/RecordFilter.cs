@@ -102,10 +102,11 @@ internal sealed class RecordFilter
     private static Regex CategoryPattern(string pattern)
     {
         var regex = new StringBuilder("^");
-        foreach (string part in pattern.Split('*'))
+        string[] parts = pattern.Split('*');
+        for (int i = 0; i < parts.Length; i++)
         {
-            if (regex.Length > 1) regex.Append(".*");
-            regex.Append(Regex.Escape(part));
+            if (i > 0) regex.Append(".*");
+            regex.Append(Regex.Escape(parts[i]));
         }
         return new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Singleline);
     }
