@@ -15,7 +15,8 @@ namespace Kakashi.Cli;
 /// </summary>
 internal static class Cli
 {
-    public const string Help = """
+    public static readonly string Help = CommonOptions.Sections(
+        """
         kakashi - reads Kakashi's binary .klog logs
 
         Usage: kakashi <command> [options] FILE...
@@ -32,8 +33,8 @@ internal static class Cli
 
         FILE - is standard input. Run `kakashi <command> --help` for the filters (--level, --category, --event,
         --since, --until, --grep) and output formats (--template, --json, --clef, --ecs).
-
-        """ + ExitCodes.HelpText + "\n";
+        """,
+        ExitCodes.HelpText);
 
     /// <summary>The tool's version (the assembly's informational version, without the commit).</summary>
     public static string Version

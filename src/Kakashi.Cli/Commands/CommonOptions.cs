@@ -27,6 +27,9 @@ internal static class CommonOptions
         options.Add(new OptionSpec("ecs", null, null, _ => format.SetEcs()));
     }
 
+    /// <summary>Help text sections, a blank line between them.</summary>
+    public static string Sections(params string[] sections) => string.Join("\n\n", sections) + "\n";
+
     public const string FilterHelp = """
         Filters (a record is shown when it passes all of them):
           -l, --level LEVEL      minimum level: Trace, Debug, Information, Warning, Error, Critical

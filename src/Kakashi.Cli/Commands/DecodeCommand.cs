@@ -14,27 +14,30 @@ namespace Kakashi.Cli.Commands;
 /// </summary>
 internal static class DecodeCommand
 {
-    public const string Help = """
+    public static readonly string Help = CommonOptions.Sections(
+        """
         Usage: kakashi decode [options] FILE...
 
         Decodes .klog files (FILE - is standard input; .klog.gz files are read too) to text or JSON, exactly as the
         live pipeline's formatter writes it. Several files are merged by timestamp (equal timestamps: in the order of
         the files given).
-
-        """ + CommonOptions.FormatHelp + "\n" + CommonOptions.FilterHelp + """
-
+        """,
+        CommonOptions.FormatHelp,
+        CommonOptions.FilterHelp,
+        """
         Other options:
               --no-progress      no progress bar (it is shown on a terminal's standard error while the output goes
                                  to a file or a pipe, for files of known size)
           -h, --help             this help
-
+        """,
+        """
         Examples:
           kakashi decode logs/app.klog > app.log
           kakashi decode --json --level Warning logs/app.klog logs/app_001.klog
           cat app.klog | kakashi decode -
           kakashi decode --template "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message}{NewLine}" --since 1h app.klog
-
-        """ + ExitCodes.HelpText + "\n";
+        """,
+        ExitCodes.HelpText);
 
     /// <summary>Records between two looks at the cancellation and the progress bar.</summary>
     internal const int CheckEvery = 4096;

@@ -11,7 +11,8 @@ namespace Kakashi.Cli.Commands;
 /// <summary><c>kakashi stats [--json] FILE...</c>: what the files hold, counted (<see cref="LogStats"/>).</summary>
 internal static class StatsCommand
 {
-    public const string Help = """
+    public static readonly string Help = CommonOptions.Sections(
+        """
         Usage: kakashi stats [options] FILE...
 
         Summarises .klog files (FILE - is standard input): records per level, per template (method and message
@@ -21,16 +22,15 @@ internal static class StatsCommand
 
               --json             one JSON document instead of aligned text
               --no-progress      no progress bar
-
-        """ + CommonOptions.FilterHelp + """
-                                 (--grep matches the record rendered with the default text template)
           -h, --help             this help
-
+        """,
+        CommonOptions.FilterHelp + "\n                         (--grep matches the record rendered with the default text template)",
+        """
         Examples:
           kakashi stats logs/app.klog
           kakashi stats --json --since 1h logs/*.klog | jq .templates
-
-        """ + ExitCodes.HelpText + "\n";
+        """,
+        ExitCodes.HelpText);
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {

@@ -18,7 +18,8 @@ namespace Kakashi.Cli.Commands;
 /// </summary>
 internal static class TailCommand
 {
-    public const string Help = """
+    public static readonly string Help = CommonOptions.Sections(
+        """
         Usage: kakashi tail [-n N] [-f] [options] FILE
 
         Prints the last N records of FILE (that pass the filters; default 10), then with -f follows FILE as it grows
@@ -30,16 +31,17 @@ internal static class TailCommand
 
           -n, --lines N          how many records to print first (default 10; 0: none)
           -f, --follow           keep printing records as they are written, across rolled files
-
-        """ + CommonOptions.FormatHelp + "\n" + CommonOptions.FilterHelp + """
           -h, --help             this help
-
+        """,
+        CommonOptions.FormatHelp,
+        CommonOptions.FilterHelp,
+        """
         Examples:
           kakashi tail logs/app.klog
           kakashi tail -n 100 -f --level Warning logs/app.klog
           kakashi tail -f --json --category Orders logs/app.klog | jq .
-
-        """ + ExitCodes.HelpText + "\n";
+        """,
+        ExitCodes.HelpText);
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {

@@ -64,7 +64,7 @@ internal sealed class Reporter(TextWriter stderr, Outcome outcome)
     public void UnsupportedVersion(KlogVersionException e)
     {
         Outcome.UnsupportedVersion = true;
-        Line($"kakashi: {e.Message} (file format version {e.Version}; this kakashi {Cli.Version} reads version {KlogVersionException.SupportedVersion})");
+        Line($"kakashi: {e.Message} (this is kakashi {Cli.Version})");
     }
 
     /// <summary>Any other line on standard error.</summary>
