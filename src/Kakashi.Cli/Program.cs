@@ -10,15 +10,17 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        using var cancellation = new CancellationTokenSource();
+        var cancellation = new CancellationTokenSource(); // lives as long as the process: a late signal must find it undisposed
+        // the first Ctrl+C or SIGTERM ends the command cleanly (tail -f: exit 0); a second one, while the command is still
+        // stuck (a read of standard input that gets no data), ends the process as the signal normally does
         Console.CancelKeyPress += (_, e) =>
         {
-            e.Cancel = true; // end the command cleanly (tail -f: exit 0), do not kill the process
+            e.Cancel = !cancellation.IsCancellationRequested;
             cancellation.Cancel();
         };
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
-            context.Cancel = true;
+            context.Cancel = !cancellation.IsCancellationRequested;
             cancellation.Cancel();
         });
         using var stdin = Console.OpenStandardInput();
