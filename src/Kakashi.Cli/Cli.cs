@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Threading;
@@ -104,7 +103,4 @@ internal static class Cli
         context.Write(text);
         return ExitCodes.Ok;
     }
-
-    /// <summary>Commands, for tests that go through all of them.</summary>
-    internal static IReadOnlyList<string> Commands { get; } = ["decode", "tail", "stats"];
 }

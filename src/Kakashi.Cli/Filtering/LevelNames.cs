@@ -29,7 +29,4 @@ internal static class LevelNames
         }
         throw new UsageException("not a level; one of " + Accepted);
     }
-
-    /// <summary>The full name of <paramref name="level"/> (stats output).</summary>
-    public static string Name(LogLevel level) => (int)level is >= 0 and < 6 ? s_levels[(int)level].Name : level.ToString();
 }

@@ -36,9 +36,6 @@ internal sealed class RecordSink : IBufferWriter<byte>
         _buffer = new byte[Math.Max(capacity, 2 * RecordRoom)];
     }
 
-    /// <summary>Bytes handed to the output stream so far.</summary>
-    public long BytesOut { get; private set; }
-
     /// <summary>Starts a record: what follows until <see cref="DiscardRecord"/> or the next call is one record.</summary>
     public void BeginRecord()
     {
@@ -117,7 +114,6 @@ internal sealed class RecordSink : IBufferWriter<byte>
         {
             throw new OutputClosedException(e);
         }
-        BytesOut += count;
         int rest = _written - count;
         if (rest > 0) Buffer.BlockCopy(_buffer, count, _buffer, 0, rest);
         _written = rest;
