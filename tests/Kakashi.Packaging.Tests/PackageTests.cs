@@ -7,13 +7,14 @@ using System.Xml.Linq;
 
 namespace Kakashi.Packaging.Tests;
 
-/// <summary>What <c>dotnet pack</c> of the solution makes: exactly the three packages, each with its symbols, README, license,
-/// XML docs and metadata, the generator and the code fixes inside Kakashi, and only the dependencies each must have.</summary>
+/// <summary>What <c>dotnet pack</c> of the solution makes: exactly the three library packages and the tool package, each with
+/// its symbols, README, license and metadata (the libraries with XML docs), the generator and the code fixes inside Kakashi,
+/// and only the dependencies each must have; the tool a DotnetTool package whose command is <c>kakashi</c>.</summary>
 [Collection(PackagesCollection.Name)]
 public sealed class PackageTests(PackagesFixture packages)
 {
     [Fact]
-    public void Pack_of_the_solution_makes_exactly_the_three_packages_and_their_symbols()
+    public void Pack_of_the_solution_makes_exactly_the_four_packages_and_their_symbols()
     {
         var files = Directory.GetFiles(packages.Feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         var expected = PackagesFixture.PackageIds.SelectMany(id => new[] { $"{id}.{packages.Version}.nupkg", $"{id}.{packages.Version}.snupkg" })
@@ -82,6 +83,34 @@ public sealed class PackageTests(PackagesFixture packages)
         }
         Assert.Contains("Confluent.Kafka", Dependencies("Kakashi.Kafka").Keys);
         Assert.DoesNotContain(Dependencies("Kakashi.Extensions.Logging").Keys, k => k.StartsWith("Confluent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Kakashi_Cli_is_a_dotnet_tool_package_whose_command_is_kakashi_with_the_runtime_inside()
+    {
+        var metadata = Nuspec("Kakashi.Cli").Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+        Assert.Equal("Kakashi.Cli", Field("id"));
+        Assert.Equal(packages.Version, Field("version"));
+        Assert.Equal("MIT", Field("license"));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Contains(".klog", Field("description"), StringComparison.Ordinal);
+        Assert.Equal(["DotnetTool"], metadata.Descendants().Where(e => e.Name.LocalName == "packageType").Select(e => e.Attribute("name")?.Value));
+        // a tool carries what it runs on: no package dependencies
+        Assert.Empty(Dependencies("Kakashi.Cli"));
+        Assert.StartsWith("# Kakashi.Cli", Read("Kakashi.Cli", "README.md"), StringComparison.Ordinal);
+
+        var settings = XDocument.Parse(Read("Kakashi.Cli", "tools/net10.0/any/DotnetToolSettings.xml"));
+        var command = settings.Descendants().Single(e => e.Name.LocalName == "Command");
+        Assert.Equal("kakashi", command.Attribute("Name")?.Value);
+        Assert.Equal("Kakashi.Cli.dll", command.Attribute("EntryPoint")?.Value);
+        var entries = Entries("Kakashi.Cli");
+        foreach (string file in new[] { "Kakashi.Cli.dll", "Kakashi.Cli.runtimeconfig.json", "Kakashi.dll", "Microsoft.Extensions.Logging.Abstractions.dll", "Polly.Core.dll" })
+            Assert.Contains($"tools/net10.0/any/{file}", entries);
+        // no generator in a tool (it decodes; it compiles nothing), and no XML docs
+        Assert.DoesNotContain(entries, e => e.StartsWith("tools/", StringComparison.Ordinal)
+            && (e.Contains("Generators", StringComparison.Ordinal) || e.EndsWith(".xml", StringComparison.Ordinal) && !e.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal)));
+        Assert.Contains("tools/net10.0/any/Kakashi.Cli.pdb", Entries("Kakashi.Cli", symbols: true));
     }
 
     private string PackagePath(string id, bool symbols = false) => Path.Combine(packages.Feed, $"{id}.{packages.Version}.{(symbols ? "snupkg" : "nupkg")}");

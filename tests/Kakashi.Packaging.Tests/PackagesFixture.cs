@@ -19,7 +19,7 @@ namespace Kakashi.Packaging.Tests;
 /// </summary>
 public sealed class PackagesFixture : IAsyncLifetime
 {
-    public static readonly string[] PackageIds = ["Kakashi", "Kakashi.Extensions.Logging", "Kakashi.Kafka"];
+    public static readonly string[] PackageIds = ["Kakashi", "Kakashi.Extensions.Logging", "Kakashi.Kafka", "Kakashi.Cli"];
 
     public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
     public static string Configuration { get; } = Metadata("Configuration");
@@ -92,14 +92,18 @@ public sealed class PackagesFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>Copies Consumers/<paramref name="name"/> into the temp folder (a new project, outside the repository).</summary>
-    public string CopyConsumer(string name)
+    /// <summary>Copies Consumers/<paramref name="name"/> into the temp folder (a new project, outside the repository), as <paramref name="copyName"/> if given.</summary>
+    public string CopyConsumer(string name, string? copyName = null)
     {
         string source = Path.Combine(RepositoryRoot, "tests", "Kakashi.Packaging.Tests", "Consumers", name);
-        string target = Path.Combine(ConsumersDirectory, name);
+        string target = Path.Combine(ConsumersDirectory, copyName ?? name);
         Directory.CreateDirectory(target);
         foreach (string file in Directory.GetFiles(source))
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        {
+            // a copy under another name is a project of that name (its assembly too)
+            string fileName = copyName is not null && Path.GetFileName(file) == name + ".csproj" ? copyName + ".csproj" : Path.GetFileName(file);
+            File.Copy(file, Path.Combine(target, fileName), overwrite: true);
+        }
         return target;
     }
 

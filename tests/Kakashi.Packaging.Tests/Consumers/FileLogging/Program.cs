@@ -1,12 +1,12 @@
 using Kakashi;
 using Microsoft.Extensions.Logging;
 
-// args[0]: the log file the test reads
+// args[0]: the log file the test reads; args[1], if given: a binary .klog of the same records (the tool's test decodes it)
 await using (var pipeline = new AsyncPipeline(new AsyncPipelineConfig
 {
     MinLevel = LogLevel.Information,
     Formatter = new TextFormatter("{Level:u3} {Category} {EventId}: {Message}{NewLine}"),
-    Writers = [new AsyncFileWriter(args[0])],
+    Writers = args.Length > 1 ? [new AsyncFileWriter(args[0]), new BinaryLogWriter(args[1])] : [new AsyncFileWriter(args[0])],
 }))
 {
     KakashiLogger logger = pipeline.CreateLogger("Trading");
