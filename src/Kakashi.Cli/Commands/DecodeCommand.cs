@@ -78,11 +78,7 @@ internal static class DecodeCommand
         }
         catch (OutputClosedException e)
         {
-            if (!e.IsBrokenPipe)
-            {
-                reporter.Line("kakashi: " + e.Message);
-                outcome.Unreadable = true;
-            }
+            reporter.OutputClosed(e);
         }
         finally
         {

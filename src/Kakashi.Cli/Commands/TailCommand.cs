@@ -96,11 +96,7 @@ internal static class TailCommand
         }
         catch (OutputClosedException e)
         {
-            if (!e.IsBrokenPipe)
-            {
-                reporter.Line("kakashi: " + e.Message);
-                outcome.Unreadable = true;
-            }
+            reporter.OutputClosed(e);
         }
         finally
         {

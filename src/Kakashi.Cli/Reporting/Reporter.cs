@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using Kakashi.Cli.Input;
+using Kakashi.Cli.Output;
 
 namespace Kakashi.Cli.Reporting;
 
@@ -65,6 +66,14 @@ internal sealed class Reporter(TextWriter stderr, Outcome outcome)
     {
         Outcome.UnsupportedVersion = true;
         Line($"kakashi: {e.Message} (this is kakashi {Cli.Version})");
+    }
+
+    /// <summary>The output went away: a closed pipe (`| head`) is a normal end; any other failure makes the exit code 2.</summary>
+    public void OutputClosed(OutputClosedException e)
+    {
+        if (e.IsBrokenPipe) return;
+        Outcome.Unreadable = true;
+        Line("kakashi: " + e.Message);
     }
 
     /// <summary>Any other line on standard error.</summary>

@@ -84,6 +84,28 @@ public sealed class ExceptionInfo
     /// <summary>Writes the capture in the record format (docs/record-format.md, "Exception").</summary>
     public void WriteTo(System.Buffers.IBufferWriter<byte> output) => WriteTo(new ManifestWriter(output), 0);
 
+    /// <summary>
+    /// An object slot of a detached record (docs/record-format.md): 1 and the exception when <paramref name="value"/> is one
+    /// (live or already captured), else 0.
+    /// </summary>
+    internal static void WriteSlot(ManifestWriter w, object? value)
+    {
+        switch (value)
+        {
+            case Exception e:
+                w.Byte(1);
+                Capture(e).WriteTo(w, 0);
+                break;
+            case ExceptionInfo info:
+                w.Byte(1);
+                info.WriteTo(w, 0);
+                break;
+            default:
+                w.Byte(0);
+                break;
+        }
+    }
+
     internal void WriteTo(ManifestWriter w, int depth)
     {
         w.String(Type);

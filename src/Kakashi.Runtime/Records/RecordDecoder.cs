@@ -126,23 +126,8 @@ public sealed class RecordDecoder
         w.Bytes(raw);
         var objects = record.Objects;
         w.VarUInt((uint)objects.Length);
-        foreach (var o in objects)
-        {
-            switch (o)
-            {
-                case Exception e:
-                    w.Byte(1);
-                    ExceptionInfo.Capture(e).WriteTo(w, 0);
-                    break;
-                case ExceptionInfo info:
-                    w.Byte(1);
-                    info.WriteTo(w, 0);
-                    break;
-                default:
-                    w.Byte(0); // null, or context (scope, activity) that lives only in the process: its enrichers ran before
-                    break;
-            }
-        }
+        // null, or context (scope, activity) that lives only in the process, is kind 0: its enrichers ran before
+        foreach (var o in objects) ExceptionInfo.WriteSlot(w, o);
     }
 
     /// <summary>Decodes a record written by <see cref="WriteDetached"/>; <paramref name="consumed"/> is its size in <paramref name="bytes"/>.</summary>

@@ -395,22 +395,8 @@ internal sealed unsafe class BinaryLogFormatter : LogFormatter
         foreach (var arg in template.Args)
         {
             if (!arg.IsException) continue;
-            object? o = (uint)slot < (uint)objects.Length ? objects[slot] : null;
+            ExceptionInfo.WriteSlot(w, (uint)slot < (uint)objects.Length ? objects[slot] : null);
             slot++;
-            switch (o)
-            {
-                case Exception e:
-                    w.Byte(1);
-                    ExceptionInfo.Capture(e).WriteTo(w, 0);
-                    break;
-                case ExceptionInfo info:
-                    w.Byte(1);
-                    info.WriteTo(w, 0);
-                    break;
-                default:
-                    w.Byte(0);
-                    break;
-            }
         }
     }
 

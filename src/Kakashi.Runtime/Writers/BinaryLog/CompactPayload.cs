@@ -417,18 +417,7 @@ internal static class CompactPayload
                 case ArgType.UInt32:
                 case ArgType.DateOnly:
                     {
-                        long v;
-                        if (d)
-                        {
-                            if (!KlogFormat.TryGetVarInt(data, ref pos, out v)) return false;
-                            v += BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]);
-                        }
-                        else
-                        {
-                            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u) || u > uint.MaxValue) return false;
-                            v = (long)u;
-                        }
-                        if (v is < 0 or > uint.MaxValue) return false;
+                        if (!TryGetUnsigned(data, ref pos, d ? BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]) : -1, uint.MaxValue, out long v)) return false;
                         BinaryPrimitives.WriteUInt32LittleEndian(Take(v1, 4), (uint)v);
                         break;
                     }
@@ -443,18 +432,7 @@ internal static class CompactPayload
                 case ArgType.UInt16:
                 case ArgType.Char:
                     {
-                        long v;
-                        if (d)
-                        {
-                            if (!KlogFormat.TryGetVarInt(data, ref pos, out v)) return false;
-                            v += BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]);
-                        }
-                        else
-                        {
-                            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u) || u > ushort.MaxValue) return false;
-                            v = (long)u;
-                        }
-                        if (v is < 0 or > ushort.MaxValue) return false;
+                        if (!TryGetUnsigned(data, ref pos, d ? BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]) : -1, ushort.MaxValue, out long v)) return false;
                         BinaryPrimitives.WriteUInt16LittleEndian(Take(v1, 2), (ushort)v);
                         break;
                     }
@@ -536,6 +514,31 @@ internal static class CompactPayload
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// An unsigned value of at most <paramref name="max"/>: a `u`, or in delta mode (<paramref name="previous"/> ≥ 0) the `s`
+    /// difference from the previous record's value. False when it is damaged or out of range.
+    /// </summary>
+    private static bool TryGetUnsigned(ReadOnlySpan<byte> data, ref int pos, long previous, long max, out long value)
+    {
+        if (previous >= 0)
+        {
+            if (!KlogFormat.TryGetVarInt(data, ref pos, out long difference)) return Fail(out value);
+            value = unchecked(previous + difference);
+        }
+        else
+        {
+            if (!KlogFormat.TryGetVarUInt(data, ref pos, out ulong u) || u > (ulong)max) return Fail(out value);
+            value = (long)u;
+        }
+        return value >= 0 && value <= max;
+    }
+
+    private static bool Fail(out long value)
+    {
+        value = 0;
+        return false;
     }
 
     private static bool TryDecodeString(ReadOnlySpan<byte> data, ref int pos, ArrayBufferWriter<byte> v1)
