@@ -22,7 +22,8 @@ public sealed class MergeTests
         {
             var la = pa.CreateLogger("A");
             var lb = pb.CreateLogger("B");
-            // A0 B0 A1 B1 ...: each call at least 2 µs after the one before (one thread, one clock: no two timestamps tie),
+            // A0 B0 A1 B1 ...: each call at least 50 µs after the one before (one thread; the two pipelines convert the same
+            // clock with calibrations of their own, whose anchors differ by a few µs: 2 µs apart, CI saw A1 and B1 swap),
             // with an extra record in A every fifth round
             for (int i = 0; i < n; i++)
             {
@@ -55,10 +56,10 @@ public sealed class MergeTests
         Directory.Delete(folder, recursive: true);
     }
 
-    private static void Later()
+    private static void Later(int microseconds = 50)
     {
         long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMicroseconds(2))
+        while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMicroseconds(microseconds))
         {
         }
     }
