@@ -135,6 +135,55 @@ public sealed class BinaryLogFileTests
         Assert.Equal(Enumerable.Range(0, 60_000).Select(i => (long)i), all);
     }
 
+    /// <summary>
+    /// Rolling by period (a fake clock), a restart that continues the current period's file (a second session in one file:
+    /// its own header and metadata), and a rolled file compressed to .klog.gz: each decodes alone, with every record.
+    /// </summary>
+    [Fact]
+    public async Task Period_rolls_restarts_and_compressed_rolled_files_each_decode()
+    {
+        string folder = Klog.TempFolder();
+        string path = Path.Combine(folder, "app.klog");
+        var clock = new FakeClock(new DateTime(2026, 12, 1, 13, 5, 30, DateTimeKind.Utc));
+        var writer = new BinaryLogWriter(path) { RollingInterval = RollingInterval.Day, CompressRolledFiles = true, UtcNow = clock.Now };
+        await using (var pipeline = Pipeline(writer))
+        {
+            var logger = pipeline.CreateLogger("Days");
+            for (int i = 0; i < 500; i++) logger.Seq(1, i);
+            await pipeline.FlushAllAsync();
+            clock.Set(new DateTime(2026, 12, 2, 0, 0, 1, DateTimeKind.Utc));
+            for (int i = 500; i < 1000; i++) logger.Seq(1, i);
+            await pipeline.FlushAllAsync();
+            Assert.Equal(1, writer.RollCount);
+        }
+        await using (var again = Pipeline(new BinaryLogWriter(path) { RollingInterval = RollingInterval.Day, UtcNow = clock.Now }))
+        {
+            var logger = again.CreateLogger("Days, after a restart");
+            for (int i = 1000; i < 1200; i++) logger.Seq(2, i);
+        }
+        string first = Path.Combine(folder, "app20261201.klog"), second = Path.Combine(folder, "app20261202.klog");
+        await ReliabilityTests.WaitUntil(() => File.Exists(first + ".gz") && !File.Exists(first)); // compressed in the background
+        List<long> FromGzip()
+        {
+            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(first + ".gz"), System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new KlogReader(gz, name: "day 1");
+            var seqs = new List<long>();
+            while (reader.MoveNext())
+                if (reader.Current.Template.Message == "T{Thread} N{Seq}") seqs.Add(System.Runtime.InteropServices.MemoryMarshal.Read<long>(reader.Current.GetArgData(1)));
+            Assert.Empty(reader.Damage);
+            return seqs;
+        }
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), FromGzip());
+        var sessions = new HashSet<uint>();
+        var day2 = Sequence(second, r => Assert.Empty(r.Damage));
+        using (var reader = KlogReader.Open(second))
+        {
+            while (reader.MoveNext()) sessions.Add(reader.Header!.Session);
+        }
+        Assert.Equal(2, sessions.Count); // the first writer's and the restarted one's, each with its own header
+        Assert.Equal(Enumerable.Range(500, 700).Select(i => (long)i), day2.Select(s => s.Seq));
+    }
+
     [Fact]
     public async Task Two_processes_append_to_one_klog_and_each_keeps_its_records()
     {
