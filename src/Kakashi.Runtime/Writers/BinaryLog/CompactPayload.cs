@@ -35,6 +35,18 @@ internal static class CompactPayload
     }
 
     /// <summary>
+    /// An integer of at most 32 bits: in delta mode (<paramref name="previous"/> given) the `s` difference from the previous
+    /// record's value, else `u` (<paramref name="unsigned"/>) or `s`.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutInteger(Span<byte> dest, ref int pos, long value, long? previous, bool unsigned)
+    {
+        if (previous is { } p) KlogFormat.PutVarInt(dest, ref pos, value - p);
+        else if (unsigned) KlogFormat.PutVarUInt(dest, ref pos, (ulong)value);
+        else KlogFormat.PutVarInt(dest, ref pos, value);
+    }
+
+    /// <summary>
     /// Where argument <paramref name="a"/> starts in the previous record's payload: its fixed offset while every argument
     /// before it has a fixed size (no walk), else found by walking <paramref name="prev"/> from <paramref name="psrc"/>.
     /// </summary>
@@ -123,13 +135,10 @@ internal static class CompactPayload
             switch (type)
             {
                 case ArgType.Int32:
-                    {
-                        if (payload.Length - src < 4) return false;
-                        long v = BinaryPrimitives.ReadInt32LittleEndian(payload[src..]);
-                        KlogFormat.PutVarInt(dest, ref pos, d ? v - BinaryPrimitives.ReadInt32LittleEndian(prev[pv..]) : v);
-                        src += 4;
-                        break;
-                    }
+                    if (payload.Length - src < 4) return false;
+                    PutInteger(dest, ref pos, BinaryPrimitives.ReadInt32LittleEndian(payload[src..]), d ? BinaryPrimitives.ReadInt32LittleEndian(prev[pv..]) : null, unsigned: false);
+                    src += 4;
+                    break;
                 case ArgType.String:
                     if (d && SameString(payload, src, prev, pv))
                     {
@@ -161,32 +170,21 @@ internal static class CompactPayload
                     }
                 case ArgType.UInt32:
                 case ArgType.DateOnly:
-                    {
-                        if (payload.Length - src < 4) return false;
-                        long v = BinaryPrimitives.ReadUInt32LittleEndian(payload[src..]);
-                        if (d) KlogFormat.PutVarInt(dest, ref pos, v - BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]));
-                        else KlogFormat.PutVarUInt(dest, ref pos, (ulong)v);
-                        src += 4;
-                        break;
-                    }
+                    if (payload.Length - src < 4) return false;
+                    PutInteger(dest, ref pos, BinaryPrimitives.ReadUInt32LittleEndian(payload[src..]), d ? BinaryPrimitives.ReadUInt32LittleEndian(prev[pv..]) : null, unsigned: true);
+                    src += 4;
+                    break;
                 case ArgType.Int16:
-                    {
-                        if (payload.Length - src < 2) return false;
-                        long v = BinaryPrimitives.ReadInt16LittleEndian(payload[src..]);
-                        KlogFormat.PutVarInt(dest, ref pos, d ? v - BinaryPrimitives.ReadInt16LittleEndian(prev[pv..]) : v);
-                        src += 2;
-                        break;
-                    }
+                    if (payload.Length - src < 2) return false;
+                    PutInteger(dest, ref pos, BinaryPrimitives.ReadInt16LittleEndian(payload[src..]), d ? BinaryPrimitives.ReadInt16LittleEndian(prev[pv..]) : null, unsigned: false);
+                    src += 2;
+                    break;
                 case ArgType.UInt16:
                 case ArgType.Char:
-                    {
-                        if (payload.Length - src < 2) return false;
-                        long v = BinaryPrimitives.ReadUInt16LittleEndian(payload[src..]);
-                        if (d) KlogFormat.PutVarInt(dest, ref pos, v - BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]));
-                        else KlogFormat.PutVarUInt(dest, ref pos, (ulong)v);
-                        src += 2;
-                        break;
-                    }
+                    if (payload.Length - src < 2) return false;
+                    PutInteger(dest, ref pos, BinaryPrimitives.ReadUInt16LittleEndian(payload[src..]), d ? BinaryPrimitives.ReadUInt16LittleEndian(prev[pv..]) : null, unsigned: true);
+                    src += 2;
+                    break;
                 case ArgType.DateTimeOffset:
                     {
                         // the UTC ticks (8 bytes) and the offset in minutes (varint): DateTimeOffset's layout is the runtime's
