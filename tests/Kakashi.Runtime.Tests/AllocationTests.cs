@@ -269,8 +269,8 @@ public class AllocationTests
 
 /// <summary>
 /// The allocation measurements run alone, after the parallel tests: with real peers (clickhouse-server, rsyslogd) and other
-/// pipelines busy on the same two cores, a file writer falls behind and the drain's batch pool once grows by a batch
-/// (152 KB, seen in CI) — a constant, not a per-record cost, but not what these tests measure.
+/// pipelines busy on the same two cores, file writers fall behind. (That once made the drain's batch pool grow by a batch,
+/// 152 KB, seen in CI: the pool was one batch short of every stage full at once; <see cref="BatchPoolSizeTests"/>.)
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class AllocationCollection

@@ -216,3 +216,76 @@ public class DropOldestBehindABlockedWriterTests
         Assert.Equal(50_000, w.Received);
     }
 }
+
+/// <summary>
+/// The drain's batch pool holds every batch the pipeline can hold at once, so a writer that falls behind never makes it
+/// allocate (a batch is about 150 KB: one short, and a lagging writer made the drain allocate one, seen in CI). The lag is a
+/// writer held in its write (an injected stall: a real disk does not stall on cue), with blocking stages, each output full.
+/// </summary>
+public class BatchPoolSizeTests
+{
+    private sealed class GatedWriter : LogWriter
+    {
+        public readonly SemaphoreSlim Gate = new(0);
+        public long Lines;
+
+        protected internal override void Open(WriterContext context)
+        {
+        }
+
+        protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
+        {
+            await Gate.WaitAsync(CancellationToken.None);
+            Gate.Release();
+            if (!batch.IsInternal) Interlocked.Add(ref Lines, batch.Count);
+        }
+
+        protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(64 * 1024)] // below one batch: an empty queue still takes one
+    [InlineData(512 * 1024)]
+    public async Task Full_blocking_stages_on_every_output_never_make_the_pool_allocate(int queueLimit)
+    {
+        // three outputs (three formatters) of the same record size: their batches fill in step, so all three stages are full
+        // at once, the worst case
+        GatedWriter[] writers =
+        [
+            new() { QueueLimit = queueLimit, Backpressure = DropStrategy.Block, WriteTimeout = TimeSpan.FromMinutes(5), Formatter = new TextFormatter("a {Message}{NewLine}") },
+            new() { QueueLimit = queueLimit, Backpressure = DropStrategy.Block, WriteTimeout = TimeSpan.FromMinutes(5), Formatter = new TextFormatter("b {Message}{NewLine}") },
+            new() { QueueLimit = queueLimit, Backpressure = DropStrategy.Block, WriteTimeout = TimeSpan.FromMinutes(5), Formatter = new TextFormatter("c {Message}{NewLine}") },
+        ];
+        await using var pipeline = new AsyncPipeline(new AsyncPipelineConfig
+        {
+            Writers = [.. writers],
+            BufferSize = 64 * 1024,
+            BackpressureLimit = queueLimit,
+            FlushOnProcessExit = false,
+        });
+        var logger = pipeline.CreateLogger("App");
+        const int Records = 200_000;
+        var producer = Task.Run(() =>
+        {
+            for (int i = 0; i < Records; i++) logger.Seq(0, i);
+        });
+        // every stage full: the writer holds one batch, the queue its limit's worth (at least one), the drain waits
+        long full = Math.Max(queueLimit, 128 * 1024);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!pipeline.GetMetrics().Writers.All(w => w.QueueBytes >= full) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.All(pipeline.GetMetrics().Writers, w => Assert.True(w.QueueBytes >= full, $"{w.Name} queue {w.QueueBytes} of {full}"));
+        await Task.Delay(300); // the drain has sealed the next batch and waits with it in hand
+        Assert.False(producer.IsCompleted);
+        Assert.Equal(0, pipeline.BatchesMade);
+
+        foreach (var w in writers) w.Gate.Release();
+        await producer;
+        await pipeline.FlushAllAsync();
+        Assert.Equal(0, pipeline.BatchesMade);
+        Assert.All(writers, w => Assert.Equal(Records, Interlocked.Read(ref w.Lines)));
+        var m = pipeline.GetMetrics();
+        Assert.All(m.Writers, w => Assert.Equal(Records, w.Written));
+    }
+}

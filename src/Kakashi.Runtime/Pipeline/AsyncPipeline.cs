@@ -320,6 +320,8 @@ public sealed class AsyncPipeline : IAsyncDisposable, IDisposable, IRingHost
 
     internal long DrainAllocatedBytes => _drain.AllocatedBytes;
 
+    internal long BatchesMade => _drain.BatchesMade;
+
     internal void OnLoggingError(Exception exception)
     {
         var buffer = t_buffer;

@@ -58,6 +58,7 @@ internal sealed unsafe class Drain
     // what the stages' books have been told about
     private long _dropsCounted;
     private long _filteredCounted;
+    private readonly BatchPool _pool;
     private long _undecodableCounted;
 
     public Drain(AsyncPipeline pipeline, LogWriter[] writers, AsyncPipelineConfig config, PipelineSettings settings)
@@ -82,11 +83,15 @@ internal sealed unsafe class Drain
             if (index < 0) groups.Add((formatter, minLevel, [stage]));
             else groups[index].Stages.Add(stage);
         }
-        // enough batches to fill the largest writer stage of each output, plus the one being formatted: made once, reused forever
+        // every batch the pipeline can hold at once, made now and reused forever: per output, the one being formatted, the
+        // one its slowest stage is writing and that stage's queue (its limit over the batch size, at least one: an empty
+        // queue takes a batch larger than its limit); plus the sealed batch the drain holds while a blocking stage has no
+        // room (one at a time: the drain is one thread). One short, and a lagging writer made the pool allocate 150 KB.
         long largestStage = config.BackpressureLimit;
         foreach (var w in writers) largestStage = Math.Max(largestStage, w.QueueLimit ?? 0);
-        int perOutput = (int)Math.Min(256, largestStage / LogBatch.DefaultSize + 2);
-        var pool = new BatchPool(LogBatch.DefaultSize, max: perOutput * groups.Count, prefill: perOutput * groups.Count);
+        int perOutput = (int)Math.Min(256, Math.Max(1, largestStage / LogBatch.DefaultSize) + 2);
+        int batches = perOutput * groups.Count + 1;
+        var pool = _pool = new BatchPool(LogBatch.DefaultSize, max: batches, prefill: batches);
         var outputs = new FormatterOutput[groups.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = new FormatterOutput(groups[i].Formatter, new BatchWriter(pool.Rent()), [.. groups[i].Stages], groups[i].MinLevel);
 
@@ -112,6 +117,9 @@ internal sealed unsafe class Drain
     public Task Completion => _completion.Task;
 
     internal long AllocatedBytes => Volatile.Read(ref _allocated);
+
+    /// <summary>Batches the pool had to make after it was filled (0 when the pool is sized right, tested).</summary>
+    internal long BatchesMade => _pool.Made;
 
     internal WriterStage[] Stages => _stages;
 

@@ -172,6 +172,7 @@ internal sealed class BatchPool
     private readonly Lock _lock = new();
     private readonly int _size;
     private readonly int _max;
+    private long _made;
 
     /// <summary>A pool holding up to <paramref name="max"/> batches, <paramref name="prefill"/> of them made now (so a run does not allocate them).</summary>
     public BatchPool(int size, int max, int prefill)
@@ -191,8 +192,12 @@ internal sealed class BatchPool
                 return batch;
             }
         }
+        Interlocked.Increment(ref _made);
         return new LogBatch(this, _size);
     }
+
+    /// <summary>Batches made after the pool was filled: rented while it was empty.</summary>
+    public long Made => Interlocked.Read(ref _made);
 
     public void Return(LogBatch batch)
     {
