@@ -31,7 +31,9 @@ public static class Program
                        requests/s, p50/p90/p99, server CPU per request, records written; charts into docs/images
           binlog       the binary log: bytes per record (.klog, text, gzip'd text) and single-threaded decode speed
                        (read only, to text, to JSON); its write throughput is `throughput --peers Kakashi,Kakashi-klog`
-          bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
+          ring         the ring hand-off alone: records of --sizes bytes from --producers threads through Kakashi's ring
+                     to one consumer, no encoding or file (the ceiling under any drain)
+        bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
           all          latency, throughput, backpressure, then bdn
 
         options (latency, throughput, backpressure, all)
@@ -57,6 +59,8 @@ public static class Program
           --raw FILE (the runs' results as JSON)  --from-raw FILE (no measurement: the report and chart from such a file)
         binlog
           --records 5000000  --runs 3
+        ring
+          --sizes 64,32,16  --producers 1,2  --ring-records 50000000  --runs 3
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')
         """;
 
@@ -72,7 +76,7 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Options).Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Options).Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Concat(Kakashi.Benchmarks.BinaryLog.RingHandoffHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
@@ -95,6 +99,16 @@ public static class Program
                 binlogReport.AppendLine(Machine.Describe());
                 Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Run(new Cli(rest, known), binlogReport);
                 Console.WriteLine(binlogReport.ToString());
+                return 0;
+            }
+            case "ring":
+            {
+                var ringReport = new StringBuilder();
+                ringReport.AppendLine($"`ring {string.Join(' ', args.Skip(1))}`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+                ringReport.AppendLine();
+                ringReport.AppendLine(Machine.Describe());
+                Kakashi.Benchmarks.BinaryLog.RingHandoffHarness.Run(new Cli(rest, known), ringReport);
+                Console.WriteLine(ringReport.ToString());
                 return 0;
             }
             case "web":
