@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -135,5 +136,134 @@ public sealed class TailTests
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(Seq("in", 26, 4), Klogs.Lines(result.Output));
         Directory.Delete(folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// kakashi tail -n reads a large file from near its end: a first pass walks the frames without decoding a record, the
+/// second decodes only the last frames (<see cref="KlogReader.ScanRecordFrames"/>, <see cref="KlogReader.SkipRecordsBefore"/>),
+/// and prints exactly what the end of a full decode prints, filters, sessions and damage included.
+/// </summary>
+public sealed class TailFromTheEndTests : IDisposable
+{
+    private const string Messages = "{Level:u3} {Category} {ThreadName} {Message}{NewLine}";
+    private readonly string _folder = Klogs.TempFolder();
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>Two sessions in one file (a restart continuing it), each with every kind of record: many frames.</summary>
+    private async Task<string> TwoSessionsAsync()
+    {
+        string path = Path.Combine(_folder, "app.klog");
+        await Klogs.WriteAsync(path, p => Klogs.LogVariety(p, 6_000));
+        await Klogs.WriteAsync(path, p =>
+        {
+            Klogs.LogVariety(p, 3_000);
+            var l = p.CreateLogger("Late.Category"); // metadata first written near the end
+            for (int i = 0; i < 5; i++) l.Seq("late", i);
+        });
+        return path;
+    }
+
+    private static string[] LastLines(CliResult decode, int n)
+    {
+        string[] lines = Klogs.Lines(decode.Output);
+        return lines[Math.Max(0, lines.Length - n)..];
+    }
+
+    [Fact]
+    public async Task The_reader_lists_every_records_frame_and_decodes_only_the_frames_from_an_offset()
+    {
+        string path = await TwoSessionsAsync();
+        long total = Klogs.VarietyCount(6_000) + Klogs.VarietyCount(3_000) + 5;
+        IReadOnlyList<KlogRecordFrame> frames;
+        using (var scan = KlogReader.Open(path))
+        {
+            frames = scan.ScanRecordFrames();
+            Assert.False(scan.MoveNext()); // at the end: nothing was left to decode
+            Assert.Equal(0, scan.RecordsRead);
+            Assert.Equal(total, scan.RecordsSkipped);
+        }
+        Assert.True(frames.Count >= 20, $"{frames.Count} frames");
+        Assert.Equal(total, frames.Sum(f => (long)f.Records));
+        for (int i = 1; i < frames.Count; i++) Assert.True(frames[i].Offset > frames[i - 1].Offset);
+
+        var formatter = new TextFormatter(Messages);
+        string[] all = Klogs.Lines(System.Text.Encoding.UTF8.GetString(Klogs.DecodeWithRuntime(path, formatter)));
+        Assert.Equal(total, all.Length);
+        foreach (int from in new[] { 1, frames.Count / 3, frames.Count - 2, frames.Count - 1 })
+        {
+            using var reader = KlogReader.Open(path);
+            reader.SkipRecordsBefore = frames[from].Offset;
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            while (reader.MoveNext())
+            {
+                var w = new Utf8Writer(output);
+                formatter.Format(reader.Current, ref w);
+                w.Commit();
+            }
+            long tail = frames.Skip(from).Sum(f => (long)f.Records);
+            Assert.Equal(tail, reader.RecordsRead);
+            Assert.Equal(total - tail, reader.RecordsSkipped);
+            Assert.Empty(reader.Damage);
+            Assert.Equal(all[(int)(total - tail)..], Klogs.Lines(System.Text.Encoding.UTF8.GetString(output.WrittenSpan)));
+        }
+    }
+
+    [Fact]
+    public async Task Tail_n_prints_what_a_full_decode_ends_with_with_and_without_filters()
+    {
+        string path = await TwoSessionsAsync();
+        foreach (string[] filter in new[] { Array.Empty<string>(), ["--level", "Critical"], ["--category", "Late.Category"], ["--grep", "named-thread"], ["--level", "Error", "--grep", "Settlement of 1"] })
+        {
+            var decode = CliRunner.Run([.. new[] { "decode", "-t", Messages }, .. filter, path]);
+            Assert.Equal(0, decode.ExitCode);
+            foreach (int n in new[] { 1, 7, 100, 5_000, 1_000_000 })
+            {
+                var tail = CliRunner.Run([.. new[] { "tail", "-n", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", Messages }, .. filter, path]);
+                Assert.True(tail.ExitCode == 0, tail.ToString());
+                Assert.Equal("", tail.Stderr);
+                Assert.Equal(LastLines(decode, n), Klogs.Lines(tail.Output));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Tail_n_does_not_decode_the_frames_before_the_last_records()
+    {
+        string path = await TwoSessionsAsync();
+        byte[] bytes = File.ReadAllBytes(path);
+        // an early frame of records made undecodable behind a valid checksum: only decoding it can tell
+        var early = KlogFrames.Read(bytes).Where(f => f.Type == 'R').Skip(2).First();
+        int prologue = 8 + Kakashi.Clock.ClockCalibration.Size;
+        bytes.AsSpan(early.Offset + 20 + prologue, 64).Fill(0xFF);
+        KlogFrames.Seal(bytes, early);
+        File.WriteAllBytes(path, bytes);
+
+        var decode = CliRunner.Run("decode", "-t", Messages, path);
+        Assert.Equal(3, decode.ExitCode); // the damage is real
+        Assert.Contains($"at offset {early.Offset + 20 + prologue}", decode.Stderr);
+        var tail = CliRunner.Run("tail", "-n", "50", "-t", Messages, path);
+        Assert.True(tail.ExitCode == 0 && tail.Stderr.Length == 0, tail.ToString());
+        Assert.Equal(LastLines(decode, 50), Klogs.Lines(tail.Output));
+    }
+
+    [Fact]
+    public async Task Damage_is_reported_once_however_far_back_the_filters_make_tail_n_look()
+    {
+        string path = await TwoSessionsAsync();
+        byte[] bytes = File.ReadAllBytes(path);
+        var hit = KlogFrames.Read(bytes).Where(f => f.Type == 'R').Skip(1).First();
+        bytes[hit.Offset + 30] ^= 0x5A; // a wrong checksum: found by every pass, reported by one
+        File.WriteAllBytes(path, bytes);
+
+        string[] filter = ["--grep", "Seq variety 1[0-9]$"]; // 10 records, all in the first session: the passes go back 4x each time
+        var decode = CliRunner.Run([.. new[] { "decode", "-t", Messages }, .. filter, path]);
+        Assert.Equal(3, decode.ExitCode);
+        var tail = CliRunner.Run([.. new[] { "tail", "-n", "8", "-t", Messages }, .. filter, path]);
+        Assert.Equal(3, tail.ExitCode);
+        Assert.Equal(LastLines(decode, 8), Klogs.Lines(tail.Output));
+        string expected = $"{path}: skipped {20 + hit.BodyLength} bytes at offset {hit.Offset}: a frame whose checksum does not match\n";
+        Assert.Equal(expected, tail.Stderr.ReplaceLineEndings("\n"));
     }
 }

@@ -86,7 +86,7 @@ internal static class TailCommand
         if (current is null) return outcome.ExitCode;
         try
         {
-            PrintLast(current, count, family, member, renderer, reporter, context);
+            current = PrintLast(current, count, family, member, renderer, reporter, context);
             sink.Flush();
             if (follow && current.Followable && !current.Failed && !context.Cancellation.IsCancellationRequested)
                 current = Follow(current, family, member, renderer, reporter, context);
@@ -105,11 +105,14 @@ internal static class TailCommand
         return outcome.ExitCode;
     }
 
-    /// <summary>The last <paramref name="count"/> records: of the file, and of the files before it when it holds fewer.</summary>
-    private static void PrintLast(InputFile current, long count, RollingFamily? family, FamilyMember? member, RecordRenderer renderer, Reporter reporter, CliContext context)
+    /// <summary>
+    /// The last <paramref name="count"/> records: of the file, and of the files before it when it holds fewer. Returns the
+    /// file read to its end (the one to follow: <paramref name="current"/> or the reader that replaced it).
+    /// </summary>
+    private static InputFile PrintLast(InputFile current, long count, RollingFamily? family, FamilyMember? member, RecordRenderer renderer, Reporter reporter, CliContext context)
     {
         var ring = new RecordRing(count);
-        ReadInto(current, ring, renderer, reporter, context);
+        current = ReadLast(current, ring, renderer, reporter, context);
         reporter.Damage(current);
         var earlier = new List<RecordRing>();
         long have = ring.Count;
@@ -120,10 +123,10 @@ internal static class TailCommand
                 if (have >= count || context.Cancellation.IsCancellationRequested) break;
                 var file = InputSet.TryOpen(before.Path, 0, context.Stdin, reporter);
                 if (file is null) continue;
+                var part = new RecordRing(count - have);
+                file = ReadLast(file, part, renderer, reporter, context);
                 using (file)
                 {
-                    var part = new RecordRing(count - have);
-                    ReadInto(file, part, renderer, reporter, context);
                     reporter.Finish(file);
                     earlier.Add(part);
                     have += part.Count;
@@ -132,6 +135,85 @@ internal static class TailCommand
         }
         for (int i = earlier.Count - 1; i >= 0; i--) earlier[i].WriteTo(renderer.Sink);
         ring.WriteTo(renderer.Sink);
+        return current;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="ring"/> with the last records of <paramref name="file"/> that pass, decoding only the file's last
+    /// frames: a first pass walks the frames without decoding a record (CRC and metadata only, at the speed of reading the
+    /// file) to find where the last <see cref="RecordRing.Capacity"/> records start; the file is then read again from
+    /// there, the frames before it checked but not decoded (<see cref="KlogReader.SkipRecordsBefore"/>). When the filters
+    /// leave fewer records than asked, it starts further back (as far as the share of records that passed says it takes,
+    /// at least four times as far), up to the whole file. The passes that are not the
+    /// last report nothing; the last one reports everything (its reader walked the whole file). Standard input, which
+    /// cannot be read twice, is read whole. Returns the file read to its end.
+    /// </summary>
+    private static InputFile ReadLast(InputFile file, RecordRing ring, RecordRenderer renderer, Reporter reporter, CliContext context)
+    {
+        if (ring.Capacity <= 0 || file.Name == "stdin" || file.Failed)
+        {
+            ReadInto(file, ring, renderer, reporter, context);
+            return file;
+        }
+        IReadOnlyList<KlogRecordFrame>? frames;
+        try
+        {
+            frames = file.Reader.ScanRecordFrames();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            frames = null; // a refused version or a read error: the plain read below reports it
+        }
+        long total = 0;
+        if (frames is not null) foreach (var f in frames) total += f.Records;
+        var quiet = new Reporter(TextWriter.Null, new Outcome());
+        long want = ring.Capacity;
+        while (true)
+        {
+            long start = frames is null ? 0 : StartOf(frames, want);
+            var attempt = InputSet.TryOpen(file.Name, file.Index, context.Stdin, reporter);
+            if (attempt is null)
+            {
+                // gone since the scan (deleted, or rolled away and compressed): reported as unreadable, nothing to print
+                ring.Clear();
+                return file;
+            }
+            attempt.Reader.SkipRecordsBefore = start;
+            ring.Clear();
+            bool last = start == 0;
+            ReadInto(attempt, ring, renderer, last ? reporter : quiet, context);
+            if (!last && (attempt.Failed || !ring.IsFull) && !context.Cancellation.IsCancellationRequested)
+            {
+                // as far back again as the matches so far say it takes (with room to spare), at least four times as far
+                // (and once that is a quarter of the file or more, the whole file: each pass reads all of it)
+                double factor = ring.Count == 0 ? 64 : Math.Max(4, 1.5 * ring.Capacity / ring.Count);
+                want = want >= total / 4 / factor ? long.MaxValue : (long)(want * factor);
+                attempt.Dispose();
+                if (attempt.Failed) frames = null; // failed on the way: the whole file once more, reporting
+                continue;
+            }
+            if (!last)
+            {
+                // what the quiet pass found, reported now (its reader checked every frame from the start)
+                attempt.DamageReported = 0;
+                attempt.SkippedReported = 0;
+                reporter.Damage(attempt);
+            }
+            file.Dispose();
+            return attempt;
+        }
+    }
+
+    /// <summary>The offset of the frame from which <paramref name="frames"/> hold at least <paramref name="records"/> records to the end; 0 for the whole file.</summary>
+    private static long StartOf(IReadOnlyList<KlogRecordFrame> frames, long records)
+    {
+        long sum = 0;
+        for (int i = frames.Count - 1; i > 0; i--)
+        {
+            sum += frames[i].Records;
+            if (sum >= records) return frames[i].Offset;
+        }
+        return 0;
     }
 
     /// <summary>Reads <paramref name="file"/> to its end now, keeping the last records that pass in <paramref name="ring"/>.</summary>

@@ -30,6 +30,17 @@ internal sealed class RecordRing(long capacity)
         _next = (_next + 1) % _slots.Count;
     }
 
+    /// <summary>True once it holds <see cref="Capacity"/> records (or when it keeps none).</summary>
+    public bool IsFull => _slots.Count >= Capacity;
+
+    /// <summary>Forgets every record (the slots' buffers are kept for reuse).</summary>
+    public void Clear()
+    {
+        _slots.Clear();
+        _lengths.Clear();
+        _next = 0;
+    }
+
     /// <summary>Writes the records, oldest first.</summary>
     public void WriteTo(RecordSink sink)
     {

@@ -17,6 +17,11 @@ namespace Kakashi;
 /// <param name="Reason">What was wrong with them.</param>
 public sealed record KlogDamage(long Offset, long Length, string Reason);
 
+/// <summary>A frame of records in a <c>.klog</c> stream, as <see cref="KlogReader.ScanRecordFrames"/> finds it.</summary>
+/// <param name="Offset">Where the frame starts in the stream (what <see cref="KlogReader.SkipRecordsBefore"/> takes).</param>
+/// <param name="Records">How many records its header says it holds.</param>
+public readonly record struct KlogRecordFrame(long Offset, int Records);
+
 /// <summary>What a <c>.klog</c> file header says about the process that wrote the records after it.</summary>
 public sealed class KlogFileHeader
 {
@@ -185,6 +190,49 @@ public sealed class KlogReader : IDisposable
     /// <summary>Records read so far.</summary>
     public long RecordsRead { get; private set; }
 
+    /// <summary>
+    /// Frames of records that start before this stream offset are read and checked as usual (their CRC: damage is found and
+    /// reported the same) but their records are not decoded and <see cref="MoveNext"/> does not return them; metadata and
+    /// file headers are read wherever they are, so what follows decodes. <c>kakashi tail -n</c> starts near the end this
+    /// way. Default 0: every record.
+    /// </summary>
+    public long SkipRecordsBefore { get; set; }
+
+    /// <summary>Records in the frames <see cref="SkipRecordsBefore"/> made the reader pass over.</summary>
+    public long RecordsSkipped { get; private set; }
+
+    private List<KlogRecordFrame>? _scan;
+
+    /// <summary>
+    /// Reads what the stream holds now, from where the reader is, without decoding a record: frames are checked and metadata
+    /// read as <see cref="MoveNext"/> would, and each frame of records is listed with its offset and record count (in
+    /// stream order). Afterwards <see cref="MoveNext"/> returns only records written later. With the list, a reader opened
+    /// again with <see cref="SkipRecordsBefore"/> decodes just the last frames: the last N records of a large file at
+    /// the speed of reading it (CRC and metadata only), not of decoding it.
+    /// </summary>
+    /// <exception cref="KlogVersionException">The stream is of a newer format version.</exception>
+    /// <exception cref="IOException">Reading the stream failed.</exception>
+    public IReadOnlyList<KlogRecordFrame> ScanRecordFrames()
+    {
+        var frames = new List<KlogRecordFrame>();
+        long skip = SkipRecordsBefore;
+        _scan = frames;
+        SkipRecordsBefore = long.MaxValue;
+        try
+        {
+            while (MoveNext())
+            {
+                // the rest of a frame the reader was already in: read through
+            }
+        }
+        finally
+        {
+            _scan = null;
+            SkipRecordsBefore = skip;
+        }
+        return frames;
+    }
+
     /// <summary>Damaged bytes skipped so far.</summary>
     public long SkippedBytes { get; private set; }
 
@@ -317,6 +365,14 @@ public sealed class KlogReader : IDisposable
                     if (!_sessions.TryGetValue(session, out var s))
                     {
                         AddDamage(Position, frame.Length, $"records of session {session:x8}, whose file header and metadata are not in the stream");
+                        _start = end;
+                        continue;
+                    }
+                    if (Position < SkipRecordsBefore)
+                    {
+                        int records = Math.Max(0, BinaryPrimitives.ReadInt32LittleEndian(frame[12..]));
+                        RecordsSkipped += records;
+                        _scan?.Add(new KlogRecordFrame(Position, records));
                         _start = end;
                         continue;
                     }
