@@ -76,7 +76,7 @@ public static class Program
 
         string mode = args[0].ToLowerInvariant();
         var rest = args.Skip(1);
-        var known = LatencyHarness.Options.Concat(Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Options).Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Concat(Kakashi.Benchmarks.BinaryLog.RingHandoffHarness.Options).Distinct().ToArray();
+        var known = LatencyHarness.Options.Concat(Kakashi.Benchmarks.BinaryLog.BinaryLogHarness.Options).Concat(ThroughputHarness.Options).Concat(BackpressureHarness.Options).Concat(Kakashi.Benchmarks.Network.NetworkHarness.Options).Concat(WebHarness.Options).Concat(Kakashi.Benchmarks.BinaryLog.RingHandoffHarness.Options).Concat(Kakashi.Benchmarks.Steady.SteadyHarness.Options).Distinct().ToArray();
         switch (mode)
         {
             case "latency-child": return LatencyHarness.Child(new Cli(rest, known));
@@ -101,6 +101,7 @@ public static class Program
                 Console.WriteLine(binlogReport.ToString());
                 return 0;
             }
+            case "steady": return Kakashi.Benchmarks.Steady.SteadyHarness.Run(new Cli(rest, known));
             case "ring":
             {
                 var ringReport = new StringBuilder();

@@ -26,7 +26,8 @@ internal sealed class WriterStage
     private readonly long _limit;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly AsyncSignal _items = new();
+    private readonly AsyncSignal _items;
+    private readonly WakeThread? _wakeThread;
     private readonly ManualResetEventSlim _space = new(true);
     private readonly CancellationTokenSource _stop = new();
     private readonly ResiliencePipeline _resilience;
@@ -80,6 +81,9 @@ internal sealed class WriterStage
     public WriterStage(LogWriter writer, int index, Drain drain, long limit, TimeProvider time, bool inline = false)
     {
         _inline = inline;
+        // the loop waits for work on a thread of its own, not the thread pool (AsyncSignal)
+        _wakeThread = inline ? null : new WakeThread("Kakashi writer");
+        _items = new AsyncSignal(_wakeThread);
         _writer = writer;
         Index = index;
         _drain = drain;
@@ -146,7 +150,11 @@ internal sealed class WriterStage
     public Task Completion => _loop;
 
     /// <summary>Starts the writer's loop; an inline stage (synchronous pipeline) has none: whoever queues a batch writes it.</summary>
-    public void Start() => _loop = _inline ? Task.CompletedTask : Task.Run(RunAsync);
+    public void Start()
+    {
+        _wakeThread?.Start();
+        _loop = _inline ? Task.CompletedTask : Task.Run(RunAsync);
+    }
 
     /// <summary>
     /// Inline mode (synchronous pipelines; the caller holds the pipeline's lock): writes what is queued now, on this thread,
@@ -626,6 +634,7 @@ internal sealed class WriterStage
         }
         finally
         {
+            _wakeThread?.Stop();
             _gatherTimer?.Dispose();
             // whatever the loop leaves behind (abandoned at shutdown) no flush may wait for
             SignalQueuedFlushes();
