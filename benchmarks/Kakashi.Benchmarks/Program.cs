@@ -31,6 +31,7 @@ public static class Program
                        requests/s, p50/p90/p99, server CPU per request, records written; charts into docs/images
           binlog       the binary log: bytes per record (.klog, text, gzip'd text) and single-threaded decode speed
                        (read only, to text, to JSON); its write throughput is `throughput --peers Kakashi,Kakashi-klog`
+          steady       CPU of the logger's threads while one producer logs at a steady --rate (one peer, one process)
           ring         the ring hand-off alone: records of --sizes bytes from --producers threads through Kakashi's ring
                      to one consumer, no encoding or file (the ceiling under any drain)
         bdn          BenchmarkDotNet: caller cost and B/op of one enabled and one disabled call (e.g. --job short)
@@ -59,6 +60,8 @@ public static class Program
           --raw FILE (the runs' results as JSON)  --from-raw FILE (no measurement: the report and chart from such a file)
         binlog
           --records 5000000  --runs 3
+        steady
+          --peer Kakashi  --rate 100000 (records/s, a burst each millisecond)  --seconds 5
         ring
           --sizes 64,32,16  --producers 1,2  --ring-records 50000000  --runs 3
         bdn (and all): every other argument goes to BenchmarkDotNet (default filter '*')

@@ -126,6 +126,10 @@ public sealed class BinaryLogFileTests
                 Assert.Equal(0, r.PendingBytes);
                 Assert.NotNull(r.Header);
                 Assert.Equal(Environment.ProcessId, r.Header!.ProcessId);
+                // the package version with its commit, as `kakashi --version` and NuGet show it
+                Assert.Equal(typeof(BinaryLogWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion,
+                    r.Header.KakashiVersion);
+                Assert.StartsWith(typeof(BinaryLogWriter).Assembly.GetName().Version!.ToString(3), r.Header.KakashiVersion, StringComparison.Ordinal);
             });
             Assert.NotEmpty(seqs);
             Assert.True(new FileInfo(file).Length <= 64 * 1024, $"{file} is {new FileInfo(file).Length} bytes");

@@ -1,8 +1,9 @@
 using System;
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Reflection;
 using Kakashi.Writers;
 using Kakashi.Writers.BinaryLog;
 
@@ -153,7 +154,10 @@ public sealed class BinaryLogWriter : AsyncFileWriter
             // not available here: left out
         }
         if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name is { } app) list.Add(("application", app));
-        list.Add(("kakashi.version", typeof(BinaryLogWriter).Assembly.GetName().Version?.ToString() ?? "0"));
+        // the package version and the commit (the informational version), not the assembly version (which stays at x.y.0.0)
+        var assembly = typeof(BinaryLogWriter).Assembly;
+        list.Add(("kakashi.version", assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "0"));
         list.Add(("runtime", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription));
         list.Add(("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription));
         list.Add(("clock", Clock.KakashiClock.Source));
