@@ -166,27 +166,6 @@ public class BackpressureTests
 /// <summary>Drop-oldest callers wait only for the drain to skip records, even while a blocking writer holds the drain.</summary>
 public class DropOldestBehindABlockedWriterTests
 {
-    private sealed class GatedWriter : LogWriter
-    {
-        public readonly SemaphoreSlim Gate = new(0);
-        public long Lines;
-
-        protected internal override void Open(WriterContext context)
-        {
-        }
-
-        protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
-        {
-            await Gate.WaitAsync(CancellationToken.None);
-            Gate.Release();
-            Interlocked.Add(ref Lines, batch.Bytes.Span.Count((byte)'\n'));
-        }
-
-        protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
     [Fact]
     public async Task Callers_go_on_while_the_writer_is_stuck_and_the_books_balance()
     {
@@ -224,27 +203,6 @@ public class DropOldestBehindABlockedWriterTests
 /// </summary>
 public class BatchPoolSizeTests
 {
-    private sealed class GatedWriter : LogWriter
-    {
-        public readonly SemaphoreSlim Gate = new(0);
-        public long Lines;
-
-        protected internal override void Open(WriterContext context)
-        {
-        }
-
-        protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
-        {
-            await Gate.WaitAsync(CancellationToken.None);
-            Gate.Release();
-            if (!batch.IsInternal) Interlocked.Add(ref Lines, batch.Count);
-        }
-
-        protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
     [Theory]
     [InlineData(64 * 1024)] // below one batch: an empty queue still takes one
     [InlineData(512 * 1024)]
@@ -284,8 +242,30 @@ public class BatchPoolSizeTests
         await producer;
         await pipeline.FlushAllAsync();
         Assert.Equal(0, pipeline.BatchesMade);
-        Assert.All(writers, w => Assert.Equal(Records, Interlocked.Read(ref w.Lines)));
+        Assert.All(writers, w => Assert.Equal(Records, Interlocked.Read(ref w.Records)));
         var m = pipeline.GetMetrics();
         Assert.All(m.Writers, w => Assert.Equal(Records, w.Written));
     }
+}
+
+/// <summary>A writer stuck in its write until the test opens <see cref="Gate"/> (once open, it stays open); counts the application's records it wrote.</summary>
+internal sealed class GatedWriter : LogWriter
+{
+    public readonly SemaphoreSlim Gate = new(0);
+    public long Records;
+
+    protected internal override void Open(WriterContext context)
+    {
+    }
+
+    protected internal override async ValueTask WriteAsync(LogBatch batch, CancellationToken cancellationToken)
+    {
+        await Gate.WaitAsync(CancellationToken.None);
+        Gate.Release();
+        if (!batch.IsInternal) Interlocked.Add(ref Records, batch.Count);
+    }
+
+    protected internal override ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

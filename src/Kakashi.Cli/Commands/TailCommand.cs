@@ -150,7 +150,7 @@ internal static class TailCommand
     /// </summary>
     private static InputFile ReadLast(InputFile file, RecordRing ring, RecordRenderer renderer, Reporter reporter, CliContext context)
     {
-        if (ring.Capacity <= 0 || file.Name == "stdin" || file.Failed)
+        if (ring.Capacity <= 0 || file.Path is null || file.Failed)
         {
             ReadInto(file, ring, renderer, reporter, context);
             return file;
@@ -171,7 +171,7 @@ internal static class TailCommand
         while (true)
         {
             long start = frames is null ? 0 : StartOf(frames, want);
-            var attempt = InputSet.TryOpen(file.Name, file.Index, context.Stdin, reporter);
+            var attempt = InputSet.TryOpen(file.Path, file.Index, context.Stdin, reporter);
             if (attempt is null)
             {
                 // gone since the scan (deleted, or rolled away and compressed): reported as unreadable, nothing to print

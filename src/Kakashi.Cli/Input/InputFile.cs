@@ -7,9 +7,10 @@ namespace Kakashi.Cli.Input;
 /// <summary>One input of a command: a <c>.klog</c> file (<c>.klog.gz</c> too), or standard input (<c>-</c>), and its reader.</summary>
 internal sealed class InputFile : IDisposable
 {
-    private InputFile(string name, int index, KlogReader reader, bool followable)
+    private InputFile(string name, int index, KlogReader reader, bool followable, string? path)
     {
         Name = name;
+        Path = path;
         Index = index;
         Reader = reader;
         Followable = followable;
@@ -17,6 +18,9 @@ internal sealed class InputFile : IDisposable
 
     /// <summary>The name messages use: the path as given, or <c>stdin</c>.</summary>
     public string Name { get; }
+
+    /// <summary>The path to open it again (tail -n reads a file twice), or null for standard input (it cannot be read twice).</summary>
+    public string? Path { get; }
 
     /// <summary>The position on the command line (merge ties go to the earlier file).</summary>
     public int Index { get; }
@@ -44,15 +48,15 @@ internal sealed class InputFile : IDisposable
     /// <summary>Opens <paramref name="path"/> (<c>-</c>: <paramref name="stdin"/>); throws what opening the file throws.</summary>
     public static InputFile Open(string path, int index, Stream stdin)
     {
-        if (path == "-") return new InputFile("stdin", index, new KlogReader(stdin, leaveOpen: true, name: "stdin"), followable: false);
+        if (path == "-") return new InputFile("stdin", index, new KlogReader(stdin, leaveOpen: true, name: "stdin"), followable: false, path: null);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
             var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
             var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: false);
-            return new InputFile(path, index, new KlogReader(gzip, leaveOpen: false, name: path), followable: false) { Length = -1 };
+            return new InputFile(path, index, new KlogReader(gzip, leaveOpen: false, name: path), followable: false, path) { Length = -1 };
         }
         var reader = KlogReader.Open(path);
-        return new InputFile(path, index, reader, followable: true) { Length = reader.Length };
+        return new InputFile(path, index, reader, followable: true, path) { Length = reader.Length };
     }
 
     public void Dispose() => Reader.Dispose();
